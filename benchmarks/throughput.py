@@ -1,0 +1,103 @@
+"""Images per second of one training step (D step + G step), per preset.
+
+    python benchmarks/throughput.py                       # the BENCHMARKS.md table
+    python benchmarks/throughput.py --cases mnist-dcgan --precision fp32 bf16 --steps 30
+
+A case is a preset plus overrides.  Each case builds the real Trainer (real
+data path, real recipe, optimiser steps), runs warm-up steps, then times
+``--steps`` training steps.  The 64x64 RGB case trains on a folder of random
+64x64 PNGs written to a temporary directory (the model cost does not depend on
+the pixels).  Also prints the machine's measured matmul peak so the step's
+achieved FLOP rate can be put in context.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from ganforge.config import load_config
+from ganforge.training.trainer import Trainer
+
+CASES = {
+    "mnist-gan": ("mnist-gan", []),
+    "mnist-dcgan": ("mnist-dcgan", []),
+    "dcgan-64-rgb": ("mnist-dcgan", ["data.source=folder", "data.resolution=64", "data.channels=3",
+                                     "model.z_dim=100", "model.g.width=64", "model.d.width=64"]),
+}
+
+
+def random_folder(root: Path, n: int = 256, size: int = 64) -> Path:
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8)).save(root / f"{i:04d}.png")
+    return root
+
+
+def matmul_peak(dtype: torch.dtype, n: int = 2048, repeats: int = 10) -> float:
+    """GFLOP/s of torch.mm on large square matrices: the practical ceiling of this machine."""
+    a = torch.randn(n, n).to(dtype)
+    a @ a
+    start = time.perf_counter()
+    for _ in range(repeats):
+        a @ a
+    return repeats * 2 * n**3 / (time.perf_counter() - start) / 1e9
+
+
+def step_flops(trainer: Trainer) -> int:
+    """FLOPs of one training step (D step(s) + G step, forward + backward), counted by torch."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        trainer._train_step()
+    return counter.get_total_flops()
+
+
+def time_case(name: str, precision: str, steps: int, batch: int, folder: Path) -> tuple[float, float]:
+    preset, overrides = CASES[name]
+    extra = [f"data.path={folder}"] if "data.source=folder" in overrides else []
+    cfg = load_config(preset, overrides + extra + [f"train.batch_size={batch}", f"train.precision={precision}",
+                                                   "train.progress=false", "train.device=cpu"], name=f"bench-{name}")
+    with tempfile.TemporaryDirectory() as run_dir:
+        trainer = Trainer(cfg, run_dir=run_dir)
+        flops = step_flops(trainer)
+        for _ in range(3):
+            trainer._train_step()
+        start = time.perf_counter()
+        for _ in range(steps):
+            trainer._train_step()
+        float(trainer._sums["d/loss"])  # wait for any queued work
+        seconds = (time.perf_counter() - start) / steps
+        return batch / seconds, flops / seconds / 1e9
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--precision", nargs="+", default=["fp32", "bf16"])
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--batch", type=int, default=64)
+    args = parser.parse_args()
+    peaks = {"fp32": matmul_peak(torch.float32), "bf16": matmul_peak(torch.bfloat16)}
+    print(f"# {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
+    print(f"# matmul peak: fp32 {peaks['fp32']:.0f} GFLOP/s, bf16 {peaks['bf16']:.0f} GFLOP/s")
+    print("| case | precision | batch | images/s | ms/step | GFLOP/s | % of matmul peak |")
+    print("|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = random_folder(Path(tmp))
+        for name in args.cases:
+            for precision in args.precision:
+                ips, gflops = time_case(name, precision, args.steps, args.batch, folder)
+                print(f"| {name} | {precision} | {args.batch} | {ips:.0f} | {1000 * args.batch / ips:.1f} | "
+                      f"{gflops:.0f} | {100 * gflops / peaks[precision]:.0f}% |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""The art sub-commands of ``ganforge``: ``interpolate`` and ``studio``.
+
+``cli.py`` calls :func:`add_commands` on its sub-parsers; the handlers raise
+:class:`GanforgeError` for anything the user can fix, which the CLI prints as
+one line.  Examples::
+
+    ganforge interpolate runs/emoji --seeds 1,7,42 --steps 60 --out walk.gif
+    ganforge interpolate runs/emoji --seeds 1,7,42 --truncation 0.7 --fps 30 --out walk.mp4
+    ganforge interpolate runs/emoji --grid-around 42 --n 8 --spread 0.5 --out around42.png
+    ganforge studio runs/ --port 7860
+    ganforge generate --from-png grid.png --out copy.png     # via from_png_command
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ganforge.art.provenance import from_png_command  # noqa: F401  (re-exported for cli.py)
+from ganforge.errors import GanforgeError
+
+MAX_FRAMES = 5000
+
+
+def parse_seeds(text: str) -> list[int]:
+    """"1,7,42" -> [1, 7, 42], with a clear error for anything else."""
+    try:
+        seeds = [int(part) for part in str(text).replace(" ", "").split(",") if part != ""]
+    except ValueError:
+        raise GanforgeError(f"--seeds must be whole numbers separated by commas, like 1,7,42; got {text!r}.") from None
+    if len(seeds) < 2:
+        raise GanforgeError(f"--seeds needs at least two seeds to walk between, like 1,7,42; got {text!r}.")
+    if any(s < 0 for s in seeds):
+        raise GanforgeError(f"Seeds must be >= 0; got {text!r}.")
+    return seeds
+
+
+def _label(value: str | None):
+    if value is None:
+        return None
+    return int(value) if value.lstrip("-").isdigit() else value
+
+
+def cmd_interpolate(args: argparse.Namespace) -> int:
+    from ganforge.api import load
+    from ganforge.art.animate import WRITERS, save_animation
+    from ganforge.art.latent import check_truncation, interpolate
+    from ganforge.art.provenance import provenance, save_latent_grid
+
+    truncation = check_truncation(args.truncation)
+    label = _label(args.class_)
+    if args.grid_around is not None:
+        if args.grid_around < 0:
+            raise GanforgeError(f"--grid-around takes a seed >= 0, got {args.grid_around}.")
+        out = Path(args.out or f"grid-around-{args.grid_around}.png")
+        if out.suffix.lower() != ".png":
+            raise GanforgeError(f"--grid-around writes a PNG; give --out ending in .png, got {str(out)!r}.")
+        model = load(args.run, checkpoint=args.checkpoint, device=args.device or "cpu")
+        save_latent_grid(model, out, args.grid_around, n=args.n, spread=args.spread, truncation=truncation,
+                         scale=args.scale or 1, label=label)
+        print(f"Wrote a {args.n}x{args.n} latent grid around seed {args.grid_around} to {out}")
+        return 0
+    seeds = parse_seeds(args.seeds)
+    out = Path(args.out or "walk.gif")
+    if out.suffix.lower() not in WRITERS:
+        raise GanforgeError(f"--out must end in .gif or .mp4, got {str(out)!r}.")
+    if args.steps < 1 or args.steps * len(seeds) > MAX_FRAMES:
+        raise GanforgeError(f"--steps must be >= 1 and make at most {MAX_FRAMES} frames; got {args.steps} "
+                            f"steps x {len(seeds) - 1} legs.")
+    model = load(args.run, checkpoint=args.checkpoint, device=args.device or "cpu")
+    frames = interpolate(model, seeds, steps=args.steps, mode=args.mode, truncation=truncation,
+                         closed=args.closed, label=label)
+    meta = provenance(model, "interpolation", seeds=seeds, steps=args.steps, mode=args.mode, truncation=truncation,
+                      closed=args.closed, fps=float(args.fps), label=label)
+    save_animation(frames, out, fps=args.fps, scale=args.scale, metadata=meta)
+    print(f"Wrote {len(frames)} frames ({' -> '.join(map(str, seeds))}{' -> ' + str(seeds[0]) if args.closed else ''}) to {out}")
+    return 0
+
+
+def cmd_studio(args: argparse.Namespace) -> int:
+    from ganforge.studio.app import serve
+
+    serve(args.runs, host=args.host, port=args.port)
+    return 0
+
+
+def add_commands(subparsers) -> None:
+    """Add ``interpolate`` and ``studio`` to the ``ganforge`` sub-parsers."""
+    p = subparsers.add_parser(
+        "interpolate", help="animate a walk between seeds, or a grid around one seed",
+        description="Examples: ganforge interpolate runs/demo --seeds 1,7,42 --steps 60 --out walk.gif ; "
+                    "ganforge interpolate runs/demo --grid-around 42 --out around.png")
+    p.add_argument("run", help="run directory, checkpoint directory or saved model directory")
+    p.add_argument("--seeds", default="1,7,42", help="seeds to walk through, comma-separated (default 1,7,42)")
+    p.add_argument("--steps", type=int, default=60, help="frames from one seed to the next (default 60)")
+    p.add_argument("--out", help="output file: .gif or .mp4 (mp4 needs imageio-ffmpeg); .png with --grid-around")
+    p.add_argument("--mode", choices=["slerp", "lerp"], default="slerp", help="spherical (default) or straight-line path")
+    p.add_argument("--truncation", type=float, default=None,
+                   help="truncation trick: redraw latent values beyond +-PSI (e.g. 0.7: cleaner, less varied)")
+    p.add_argument("--fps", type=float, default=20, help="frames per second (default 20)")
+    p.add_argument("--closed", action="store_true", help="walk back to the first seed, for a seamless loop")
+    p.add_argument("--scale", type=int, default=None, help="nearest-neighbour upscaling (default: to >= 256 px for animations)")
+    p.add_argument("--grid-around", type=int, default=None, metavar="SEED",
+                   help="instead of a walk, write an N x N PNG grid of variations around SEED")
+    p.add_argument("--n", type=int, default=8, help="grid size for --grid-around (default 8)")
+    p.add_argument("--spread", type=float, default=0.5, help="how far the --grid-around grid reaches, in latent lengths (default 0.5)")
+    p.add_argument("--class", dest="class_", default=None, help="class name or id (conditional runs only)")
+    p.add_argument("--checkpoint", default="latest", help="latest, best or a name like step_000500")
+    p.add_argument("--device", default=None)
+    p.set_defaults(func=cmd_interpolate)
+
+    p = subparsers.add_parser(
+        "studio", help="web app to explore the runs in a folder (needs ganforge[studio])",
+        description="Example: ganforge studio runs/ --port 7860  (then open http://127.0.0.1:7860)")
+    p.add_argument("runs", nargs="?", default="runs", help="folder holding run directories (default runs)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this computer only)")
+    p.set_defaults(func=cmd_studio)

@@ -1,0 +1,216 @@
+"""Provenance: every image ganforge saves says how to make it again.
+
+A saved PNG carries text chunks (GIFs: a JSON comment) naming the run, the
+checkpoint, a fingerprint of its weights, the seed, the truncation and the
+layout (n, nrow, index, padding, scale), plus the kind of picture:
+
+``samples``      a grid of ``model.sample(n, seed)`` (or image ``index`` of it)
+``latent-grid``  :func:`ganforge.art.latent.latent_grid` around ``seed``
+``interpolation`` a walk between ``seeds`` (GIF / MP4)
+
+:func:`read_provenance` gets those fields back as typed values and
+:func:`regenerate_from_png` re-creates the picture, pixel for pixel, from the
+run directory; :func:`from_png_command` is ``ganforge generate --from-png``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+
+import torch
+from PIL import Image
+
+from ganforge import __version__ as GANFORGE_VERSION  # noqa: N812
+from ganforge.art.grid import make_grid, save_image
+from ganforge.errors import GanforgeError
+
+KINDS = ("samples", "latent-grid", "interpolation")
+FORMAT = "1"  # value of the "ganforge" key; bump if fields change meaning
+# How each field is read back; anything else stays text.
+_INTS = {"seed", "n", "nrow", "index", "padding", "scale", "steps", "step", "pad_value"}
+_FLOATS = {"truncation", "spread", "fps"}
+_OPTIONAL = {"truncation", "index", "label", "nrow"}  # "none" <-> None
+_LISTS = {"seeds"}
+_BOOLS = {"closed"}
+
+
+def run_and_checkpoint(model) -> tuple[Path, str]:
+    """(run directory, checkpoint name) of a loaded model, both as load() wants them back."""
+    source = Path(model.source).resolve()
+    if source.parent.name == "checkpoints":
+        return source.parent.parent, source.name
+    return source, source.name  # a saved model directory: load() takes it directly
+
+
+def weights_fingerprint(checkpoint: Path) -> str:
+    """First 16 hex digits of the SHA-256 of the checkpoint's weights file."""
+    from ganforge.training.checkpoint import WEIGHTS
+
+    digest = hashlib.sha256()
+    with open(Path(checkpoint) / WEIGHTS, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def provenance(model, kind: str, **fields) -> dict:
+    """The metadata dict for a picture made from ``model``; values as Python types."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown provenance kind {kind!r}")
+    run, checkpoint = run_and_checkpoint(model)
+    meta = {"ganforge": FORMAT, "ganforge_version": GANFORGE_VERSION, "kind": kind, "run": str(run),
+            "checkpoint": checkpoint, "weights": weights_fingerprint(model.source)}
+    step = model.meta.get("step")
+    if step is not None:
+        meta["step"] = int(step)
+    meta.update(fields)
+    return meta
+
+
+def to_text(meta: dict) -> dict[str, str]:
+    """Typed provenance -> PNG text values (None -> "none", lists -> "1,7,42")."""
+    out = {}
+    for key, value in meta.items():
+        if value is None:
+            out[key] = "none"
+        elif isinstance(value, (list, tuple)):
+            out[key] = ",".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        else:
+            out[key] = str(value)  # floats: repr, which round-trips exactly
+    return out
+
+
+def from_text(text: dict[str, str]) -> dict:
+    """PNG text values -> typed provenance (inverse of :func:`to_text`)."""
+    meta = {}
+    for key, value in text.items():
+        try:
+            if key in _OPTIONAL and value == "none":
+                meta[key] = None
+            elif key in _INTS:
+                meta[key] = int(value)
+            elif key in _FLOATS:
+                meta[key] = float(value)
+            elif key in _LISTS:
+                meta[key] = [int(v) for v in value.split(",") if v]
+            elif key in _BOOLS:
+                meta[key] = value == "true"
+            else:
+                meta[key] = value
+        except ValueError:
+            raise GanforgeError(f"Image metadata field {key}={value!r} is damaged; this file cannot be regenerated.") from None
+    if meta.get("label") is not None and str(meta["label"]).lstrip("-").isdigit():
+        meta["label"] = int(meta["label"])
+    return meta
+
+
+def read_provenance(path: Path | str) -> dict:
+    """The provenance fields of a PNG (text chunks) or GIF (JSON comment), typed; {} when it has none."""
+    path = Path(path)
+    try:
+        with Image.open(path) as img:
+            if img.format == "GIF":
+                comment = img.info.get("comment", b"")
+                return json.loads(comment.decode() if isinstance(comment, bytes) else comment) if comment else {}
+            return from_text(dict(getattr(img, "text", {}) or {}))
+    except FileNotFoundError:
+        raise GanforgeError(f"{str(path)!r} does not exist; give a PNG that ganforge saved.") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise GanforgeError(f"{str(path)!r} is not a readable image ({exc.__class__.__name__}); give a PNG that ganforge saved.") from None
+
+
+# ---------------------------------------------------------------- making and remaking
+
+
+def sample_images(model, n: int, seed: int, truncation: float | None = None, label=None) -> torch.Tensor:
+    """uint8 (n, C, H, W) = ``model.sample_images(n, seed, ...)``; a class only for conditional models."""
+    if label is not None:
+        return model.sample_images(n, seed=seed, labels=label, truncation=truncation)
+    return model.sample_images(n, seed=seed, truncation=truncation)
+
+
+def save_samples(model, path: Path | str, n: int = 64, seed: int = 0, truncation: float | None = None,
+                 nrow: int | None = None, padding: int = 2, scale: int = 1, label=None,
+                 index: int | None = None) -> Path:
+    """A PNG grid of ``n`` samples (or only image ``index`` of them) with full provenance."""
+    images = sample_images(model, n, seed, truncation, label)
+    meta = provenance(model, "samples", seed=seed, n=n, nrow=nrow, truncation=truncation, padding=padding,
+                      scale=scale, index=index, label=label)
+    return save_image(_layout(images, meta), path, to_text(meta), scale=scale)
+
+
+def save_latent_grid(model, path: Path | str, seed: int, n: int = 8, spread: float = 0.5,
+                     truncation: float | None = None, padding: int = 2, scale: int = 1, label=None) -> Path:
+    """A PNG of :func:`latent_grid` (n x n) with full provenance."""
+    from ganforge.art.latent import latent_grid
+
+    images = latent_grid(model, seed, n=n, spread=spread, truncation=truncation, label=label)
+    meta = provenance(model, "latent-grid", seed=seed, n=n, nrow=n, spread=float(spread), truncation=truncation,
+                      padding=padding, scale=scale, label=label)
+    return save_image(_layout(images, meta), path, to_text(meta), scale=scale)
+
+
+def _layout(images: torch.Tensor, meta: dict) -> Image.Image:
+    """The unscaled picture the metadata describes: one image (``index``) or a grid."""
+    index = meta.get("index")
+    if index is not None:
+        if not 0 <= index < len(images):
+            raise GanforgeError(f"Image index {index} is outside the {len(images)} generated images.")
+        return make_grid(images[index : index + 1], nrow=1, padding=0)
+    nrow = meta.get("nrow") or max(1, math.ceil(math.sqrt(len(images))))
+    return make_grid(images, nrow=nrow, padding=meta.get("padding", 2))
+
+
+def regenerate(meta: dict, run: Path | str | None = None, device: str = "cpu") -> tuple[torch.Tensor, dict]:
+    """(uint8 images (N, C, H, W), meta) re-created from provenance fields; ``run`` overrides a moved run folder."""
+    from ganforge.api import load
+    from ganforge.art.latent import interpolate, latent_grid
+
+    if meta.get("ganforge") != FORMAT or meta.get("kind") not in KINDS:
+        raise GanforgeError("This image has no ganforge provenance (it was not saved by ganforge, or its metadata "
+                            "was stripped); nothing to regenerate from.")
+    missing = [k for k in ("run", "checkpoint", "seed" if meta["kind"] != "interpolation" else "seeds") if k not in meta]
+    if missing:
+        raise GanforgeError(f"The image's provenance lacks {', '.join(missing)}; it cannot be regenerated.")
+    folder = Path(run) if run is not None else Path(meta["run"])
+    model = load(folder, checkpoint=meta["checkpoint"], device=device)
+    if meta.get("weights") and weights_fingerprint(model.source) != meta["weights"]:
+        raise GanforgeError(f"The weights in {str(model.source)!r} are not the ones this image was made with "
+                            "(the checkpoint was replaced or retrained); regenerating would give other pictures.")
+    kind, label, truncation = meta["kind"], meta.get("label"), meta.get("truncation")
+    if kind == "samples":
+        images = sample_images(model, meta["n"], meta["seed"], truncation, label)
+    elif kind == "latent-grid":
+        images = latent_grid(model, meta["seed"], n=meta["n"], spread=meta["spread"], truncation=truncation, label=label)
+    else:
+        images = interpolate(model, meta["seeds"], steps=meta["steps"], mode=meta.get("mode", "slerp"),
+                             truncation=truncation, closed=bool(meta.get("closed", False)), label=label)
+    return images, meta
+
+
+def regenerate_from_png(path: Path | str, run: Path | str | None = None, device: str = "cpu") -> tuple[torch.Tensor, dict]:
+    """Re-create the images of a ganforge PNG: (uint8 images (N, C, H, W), its provenance).
+
+    For a single-image PNG (``index`` set) that one image is returned, (1, C, H, W).
+    """
+    meta = read_provenance(path)
+    images, meta = regenerate(meta, run=run, device=device)
+    index = meta.get("index")
+    if index is not None and meta["kind"] == "samples":
+        images = images[index : index + 1]
+    return images, meta
+
+
+def from_png_command(png_path: Path | str, out_path: Path | str, run: Path | str | None = None,
+                     device: str = "cpu") -> Path:
+    """``ganforge generate --from-png FILE --out copy.png``: write the same picture again, same metadata."""
+    meta = read_provenance(png_path)
+    if meta.get("kind") == "interpolation":
+        raise GanforgeError(f"{str(png_path)!r} holds an animation's provenance; regenerate it with `ganforge interpolate`.")
+    images, meta = regenerate(meta, run=run, device=device)
+    return save_image(_layout(images, meta), out_path, to_text(meta), scale=meta.get("scale", 1))

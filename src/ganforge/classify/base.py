@@ -1,0 +1,196 @@
+"""The method interface, its registry, and the pieces every method shares.
+
+A method is one file (``baseline.py``, ``ssl_gan.py``, ``gan_augment.py``)
+holding a :class:`Method` subclass registered with ``@METHODS.register(name)``.
+Its settings are the fields of its ``Options`` dataclass (``--set key=value``
+on the command line).  ``fit`` receives **only** the labelled images, their
+labels and the unlabelled images; it returns the trained
+:class:`~ganforge.classify.net.ClassifierNet`.  Selection of the labelled
+subset and evaluation on the test split happen outside (``experiment.py``),
+so no method can see a label it was not given or the test set.
+
+All methods share the classifier network, the optimiser (Adam, lr 3e-3,
+beta1 0.5, as in Salimans et al.'s MNIST code), the schedule (constant, then
+linear decay to 0 over the last third of the steps, which short runs need),
+the labelled-batch augmentation, and the weights they return: a running
+average of the classifier's weights (the authors evaluate their
+discriminator with such an average).  Nothing is selected on any score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from ganforge.classify.data import Augment, to_model
+from ganforge.classify.net import ClassifierNet, NetSpec
+from ganforge.config import from_dict, parse_override
+from ganforge.errors import GanforgeError
+from ganforge.registry import Registry
+
+METHODS: Registry[type["Method"]] = Registry("classification method")
+
+
+@dataclass
+class Context:
+    """What a method may know besides its three tensors: no labels, no test data."""
+
+    spec: NetSpec  # the classifier to build (same for every method)
+    augment: Augment  # the labelled-batch augmentation
+    class_names: list[str]
+    seed: int = 0
+    device: torch.device = torch.device("cpu")
+    work_dir: Path | None = None  # where a method may keep files (gan-augment: its GAN run)
+    log: Callable[[str], None] | None = None  # progress lines; None = quiet
+
+
+class Method:
+    """Base class; subclasses set ``Options`` and implement :meth:`fit`."""
+
+    @dataclass
+    class Options:
+        steps: int = 3000  # optimiser steps of the classifier
+        batch_size: int = 100  # labelled images per step
+        lr: float = 3e-3
+        beta1: float = 0.5
+        augment: bool = True  # shift (+ flip where valid) the labelled batches
+        ema: float = 0.999  # the returned classifier holds this running average of the weights; 0 = last weights
+
+    def __init__(self, opts, ctx: Context) -> None:
+        self.opts, self.ctx = opts, ctx
+
+    def fit(self, labelled_x: torch.Tensor, labelled_y: torch.Tensor, unlabelled_x: torch.Tensor) -> ClassifierNet:
+        """labelled_x uint8 (n, C, H, W), labelled_y int64 (n,), unlabelled_x uint8 (M, C, H, W) -> trained net."""
+        raise NotImplementedError
+
+    @classmethod
+    def check_options(cls, opts) -> None:
+        if opts.steps < 1 or opts.batch_size < 1:
+            raise GanforgeError(f"steps and batch_size must be >= 1, got {opts.steps} and {opts.batch_size}.")
+        if opts.lr <= 0 or not 0 <= opts.beta1 < 1:
+            raise GanforgeError(f"lr must be > 0 and beta1 in [0, 1), got {opts.lr} and {opts.beta1}.")
+        if not 0 <= opts.ema < 1:
+            raise GanforgeError(f"ema must be in [0, 1) (0 = off), got {opts.ema}.")
+
+    # ---------------------------------------------------------------- helpers
+
+    def log(self, text: str) -> None:
+        if self.ctx.log:
+            self.ctx.log(text)
+
+    def build_net(self) -> ClassifierNet:
+        return ClassifierNet(self.ctx.spec).to(self.ctx.device)
+
+    def optimizer(self, params) -> torch.optim.Optimizer:
+        return torch.optim.Adam(params, lr=self.opts.lr, betas=(self.opts.beta1, 0.999))
+
+    def set_lr(self, optimizers: list[torch.optim.Optimizer], step: int) -> None:
+        """Constant for the first two thirds of the steps, then linear decay to 0."""
+        scale = min(1.0, 3.0 * (1.0 - step / self.opts.steps))
+        for opt in optimizers:
+            for group in opt.param_groups:
+                group["lr"] = self.opts.lr * scale
+
+    def init_batch(self, x: torch.Tensor, gen: torch.Generator, n: int = 500) -> torch.Tensor:
+        """A random batch of up to n images (float on the device) for the weight-norm initialisation."""
+        return to_model(x[torch.randperm(len(x), generator=gen)[:n]]).to(self.ctx.device)
+
+    def labelled_batch(self, sampler: "BatchSampler", x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """An augmented labelled batch: (float (B, C, H, W) on the device, int64 (B,))."""
+        index = sampler.next()
+        xb = to_model(x[index]).to(self.ctx.device)
+        if self.opts.augment:
+            xb = self.ctx.augment(xb)
+        return xb, y[index].to(self.ctx.device)
+
+
+class WeightAverage:
+    """Running average of a net's parameters (Polyak averaging; the authors evaluate their
+    discriminator with such an average).  decay_t = min(decay, (1 + t) / (10 + t)), so early
+    steps do not pin the average to the initial weights."""
+
+    def __init__(self, net: torch.nn.Module, decay: float) -> None:
+        self.decay, self.t = decay, 0
+        self.avg = {k: v.detach().clone() for k, v in net.state_dict().items()} if decay > 0 else {}
+
+    @torch.no_grad()
+    def update(self, net: torch.nn.Module) -> None:
+        if not self.avg:
+            return
+        self.t += 1
+        d = min(self.decay, (1 + self.t) / (10 + self.t))
+        for k, v in net.state_dict().items():
+            if v.dtype.is_floating_point:
+                self.avg[k].lerp_(v, 1.0 - d)
+            else:
+                self.avg[k].copy_(v)
+
+    def copy_to(self, net: torch.nn.Module) -> torch.nn.Module:
+        if self.avg:
+            net.load_state_dict(self.avg)
+        return net
+
+
+class BatchSampler:
+    """Epochs of a seeded random order over n items, ``batch_size`` indices at a time.
+
+    Small sets are tiled (100 labels, batch 100: every step sees each labelled image once).
+    """
+
+    def __init__(self, n: int, batch_size: int, generator: torch.Generator) -> None:
+        if n < 1:
+            raise GanforgeError("No images to train on.")
+        self.n, self.batch_size, self.gen = n, batch_size, generator
+        self.order, self.pos = torch.empty(0, dtype=torch.long), 0
+
+    def next(self) -> torch.Tensor:
+        parts, need = [], self.batch_size
+        while need:
+            if self.pos >= len(self.order):
+                self.order, self.pos = torch.randperm(self.n, generator=self.gen), 0
+            take = self.order[self.pos : self.pos + need]
+            parts.append(take)
+            self.pos += len(take)
+            need -= len(take)
+        return torch.cat(parts)
+
+
+def options_for(name: str, overrides: list[str] | dict | None = None, steps: int | None = None):
+    """The Options of method ``name`` with ``key=value`` overrides (and --steps), checked."""
+    cls = METHODS.get(name)
+    values: dict = {}
+    if isinstance(overrides, dict):
+        values.update(overrides)
+    else:
+        for text in overrides or []:
+            path, value = parse_override(text)
+            values[".".join(path)] = value
+    if steps is not None:
+        values["steps"] = steps
+    opts = from_dict(cls.Options, values, where=name)
+    cls.check_options(opts)
+    return opts
+
+
+@torch.no_grad()
+def predict_logits(net: torch.nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """uint8 or [-1, 1] float images (N, C, H, W) -> logits float32 (N, K) on the CPU, eval mode."""
+    was_training = net.training
+    net.eval()
+    device = next(net.parameters()).device
+    try:
+        outs = [net((to_model(c) if c.dtype == torch.uint8 else c.float()).to(device)).float().cpu()
+                for c in x.split(batch_size)]
+    finally:
+        net.train(was_training)
+    return torch.cat(outs) if outs else torch.empty(0)
+
+
+def accuracy(net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Fraction of images (N, C, H, W) whose argmax class equals y (N,)."""
+    if len(x) == 0:
+        raise GanforgeError("No test images to measure accuracy on.")
+    return float((predict_logits(net, x).argmax(1) == y).float().mean())

@@ -1,0 +1,213 @@
+"""The labelled / unlabelled split, and the only code that looks at training labels.
+
+Protocol (as in every semi-supervised GAN paper): a class-balanced set of
+``n_labels`` training images keeps its labels; every training image (the
+labelled ones included, as in Salimans et al.'s code) is also available as an
+*unlabelled* image.  The training functions of the methods receive only
+``(labelled_x, labelled_y, unlabelled_x)``: the unlabelled tensor carries no
+labels, so a method cannot use a label it was not given.
+
+How the balanced subset is chosen without reading every label: the pool is
+walked in a seeded random order and labels are read *one at a time*, like an
+annotator labelling images in random order and setting aside the extras of a
+class whose quota is full; the walk stops as soon as every class has
+``n_labels / K`` images.  So the labels read are the chosen ones plus those
+few set-aside ones (typically a few dozen for 100 labels); the rest of the
+pool's labels are never read (``tests/classify/test_no_label_leak.py`` checks
+it with a recording label object).  The set-aside labels only decide
+membership: they are not returned and no method sees them.
+
+``labels`` only needs ``len(labels)`` and ``labels[i]`` for an int ``i``, so a
+test can pass an object that records every index read.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from ganforge.config import DataConfig
+from ganforge.data.base import Dataset
+from ganforge.data.registry import SOURCES, source_options
+from ganforge.errors import GanforgeError
+
+
+@dataclass
+class LabelledSplit:
+    """What a method is trained on.
+
+    labelled_x: uint8 (n, C, H, W); labelled_y: int64 (n,);
+    unlabelled_x: uint8 (M, C, H, W), no labels.
+    """
+
+    labelled_x: torch.Tensor
+    labelled_y: torch.Tensor
+    unlabelled_x: torch.Tensor
+    labelled_index: torch.Tensor = field(repr=False)  # indices into the training pool (n,)
+    labels_read: int = 0  # labels the selection looked at (chosen + set aside)
+
+
+def select_labelled(labels, num_classes: int, n_labels: int, seed: int) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """Balanced, seeded choice of ``n_labels`` indices of the pool.
+
+    Returns (indices int64 (n,), their labels int64 (n,), labels read).
+    Labels are read one at a time in the order ``randperm(len(labels))`` of
+    a generator seeded with ``seed``; the walk stops when every class is full.
+    """
+    pool = len(labels)
+    check_label_count(n_labels, num_classes, pool)
+    quota = n_labels // num_classes
+    order = torch.randperm(pool, generator=torch.Generator().manual_seed(int(seed)))
+    counts = [0] * num_classes
+    chosen, chosen_y, read, filled = [], [], 0, 0
+    for i in order.tolist():
+        label = int(labels[i])
+        read += 1
+        if not 0 <= label < num_classes:
+            raise GanforgeError(f"Training image {i} has label {label}, outside 0-{num_classes - 1}; check the data set.")
+        if counts[label] < quota:
+            counts[label] += 1
+            chosen.append(i)
+            chosen_y.append(label)
+            filled += counts[label] == quota
+            if filled == num_classes:
+                break
+    else:
+        short = [c for c in range(num_classes) if counts[c] < quota]
+        raise GanforgeError(f"Class(es) {', '.join(map(str, short))} have fewer than {quota} training images; "
+                            f"ask for fewer labels (--labels {num_classes * min(counts)} or less).")
+    # Sorted by class then pool index: a stable order that does not depend on the walk.
+    pairs = sorted(zip(chosen_y, chosen))
+    return (torch.tensor([p[1] for p in pairs], dtype=torch.long),
+            torch.tensor([p[0] for p in pairs], dtype=torch.long), read)
+
+
+def check_label_count(n_labels: int, num_classes: int, pool: int) -> None:
+    """Clear errors for a label count that cannot make a balanced subset of the pool."""
+    if num_classes < 2:
+        raise GanforgeError(f"Classification needs at least 2 classes, the data set has {num_classes}.")
+    if n_labels < num_classes or n_labels % num_classes:
+        raise GanforgeError(f"--labels must be a positive multiple of the number of classes ({num_classes}) so every "
+                            f"class gets the same number, got {n_labels}; try {max(1, round(n_labels / num_classes)) * num_classes}.")
+    if n_labels > pool:
+        raise GanforgeError(f"--labels {n_labels} is more than the {pool} training images available; "
+                            f"use at most {pool - pool % num_classes}.")
+
+
+def num_classes_of(data: Dataset) -> int:
+    """K from the class names (never from the labels: that would read all of them)."""
+    if not data.class_names:
+        raise GanforgeError(f"Data source {data.source!r} has no class names, so it cannot be used for classification; "
+                            "use a labelled source (mnist, fashion-mnist, digits, a folder with class sub-folders).")
+    return len(data.class_names)
+
+
+def make_split(train: Dataset, n_labels: int, seed: int) -> LabelledSplit:
+    """Choose the labelled subset of ``train`` and give back images without labels for the rest."""
+    if not train.is_image:
+        raise GanforgeError(f"Data source {train.source!r} gives points, not images; classify needs images.")
+    if train.y is None:
+        raise GanforgeError(f"Data source {train.source!r} is unlabelled; classify needs some labels.")
+    index, y, read = select_labelled(train.y, num_classes_of(train), n_labels, seed)
+    return LabelledSplit(labelled_x=train.x[index].contiguous(), labelled_y=y, unlabelled_x=train.x,
+                         labelled_index=index, labels_read=read)
+
+
+# ----------------------------------------------------------------------------
+# augmentation for the classifier's labelled batches
+
+# "Ordinary" augmentation per data set: random shifts everywhere; horizontal
+# flips only where a mirrored image is still of the same class (clothes, not digits).
+FLIP_SOURCES = {"fashion-mnist", "cifar10"}
+MAX_SHIFT = 2  # pixels
+
+
+@dataclass
+class Augment:
+    """Random integer shifts (zero = background padding) and optional horizontal flips."""
+
+    max_shift: int = MAX_SHIFT
+    flip: bool = False
+
+    @classmethod
+    def for_source(cls, source: str) -> "Augment":
+        return cls(MAX_SHIFT, source in FLIP_SOURCES)
+
+    def __call__(self, x: torch.Tensor, gen: torch.Generator | None = None) -> torch.Tensor:
+        """x float (B, C, H, W) in [-1, 1] -> shifted (and maybe flipped) copy.
+
+        Pads with -1 (black, the background of MNIST-like data) and crops a
+        random H x W window: a shift of up to ``max_shift`` pixels each way.
+        """
+        b, _, h, w = x.shape
+        if self.flip:
+            flip = torch.rand(b, generator=gen) < 0.5
+            x = torch.where(flip.view(b, 1, 1, 1).to(x.device), x.flip(3), x)
+        s = self.max_shift
+        if s <= 0:
+            return x
+        padded = F.pad(x, (s, s, s, s), value=-1.0)
+        dx = torch.randint(0, 2 * s + 1, (b,), generator=gen)
+        dy = torch.randint(0, 2 * s + 1, (b,), generator=gen)
+        rows = (dy.view(b, 1) + torch.arange(h).view(1, h)).to(x.device)  # (B, H)
+        cols = (dx.view(b, 1) + torch.arange(w).view(1, w)).to(x.device)  # (B, W)
+        idx_b = torch.arange(b, device=x.device).view(b, 1, 1)
+        out = padded.permute(0, 2, 3, 1)[idx_b, rows.view(b, h, 1), cols.view(b, 1, w)]  # (B, H, W, C)
+        return out.permute(0, 3, 1, 2).contiguous()
+
+    def to_dict(self) -> dict:
+        return {"max_shift": self.max_shift, "flip": self.flip}
+
+
+def to_model(x: torch.Tensor) -> torch.Tensor:
+    """uint8 images -> float in [-1, 1]."""
+    return x.float().div(127.5).sub(1.0)
+
+
+# ----------------------------------------------------------------------------
+# a data source for the Trainer: the labelled subset, written to a file
+
+TENSOR_FILE_SOURCE = "tensor-file"
+
+
+def write_tensor_file(path: Path | str, x: torch.Tensor, y: torch.Tensor, class_names: list[str]) -> Path:
+    """Write uint8 images (N, C, H, W) + labels (N,) as a safetensors file the ``tensor-file`` source reads."""
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file({"x": x.contiguous(), "y": y.contiguous()}, str(path), metadata={"class_names": json.dumps(list(class_names))})
+    return path
+
+
+def _tensor_inputs(cfg: DataConfig) -> list[Path]:
+    return [Path(cfg.path)] if cfg.path else []
+
+
+@SOURCES.register(TENSOR_FILE_SOURCE)
+@source_options(splits=("train", "all"), cacheable=False, inputs=_tensor_inputs)
+def load_tensor_file(cfg: DataConfig) -> Dataset:
+    """Images + labels from a safetensors file (x uint8 (N,C,H,W), y int64) given by data.path; written by `ganforge classify`."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file, safe_open
+
+    if not cfg.path or not Path(cfg.path).is_file():
+        raise GanforgeError(f"The {TENSOR_FILE_SOURCE} source needs data.path pointing at a .safetensors file, got {cfg.path!r}.")
+    try:
+        tensors = load_file(cfg.path)
+        with safe_open(cfg.path, "pt") as f:
+            names = json.loads((f.metadata() or {}).get("class_names", "null"))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise GanforgeError(f"{cfg.path} is not a readable tensor file ({exc.__class__.__name__}); write it again.") from None
+    x, y = tensors.get("x"), tensors.get("y")
+    if x is None or x.dtype != torch.uint8 or x.dim() != 4 or y is None or len(y) != len(x):
+        raise GanforgeError(f"{cfg.path} must hold uint8 images 'x' (N, C, H, W) and labels 'y' (N,).")
+    return Dataset(x=x, y=y.long(), class_names=names, info={"files": [cfg.path]})
+
+
+__all__ = ["Augment", "LabelledSplit", "check_label_count", "make_split", "select_labelled", "to_model",
+           "write_tensor_file", "TENSOR_FILE_SOURCE"]

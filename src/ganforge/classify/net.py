@@ -1,0 +1,199 @@
+"""The classifier network (= the semi-supervised GAN's discriminator) and the SSL-GAN generator.
+
+Both follow the MNIST model of Salimans et al. 2016 ("Improved techniques for
+training GANs", code: openai/improved-gan, ``train_mnist_feature_matching.py``)
+so that ``ssl-gan`` is the published method and ``baseline`` / ``gan-augment``
+train exactly the same network:
+
+Classifier / discriminator, input (N, C, H, W) in [-1, 1], rescaled to [0, 1]
+(the paper's pixel scale, so its noise levels mean the same)::
+
+    flatten                                   # (N, C*H*W)
+    GaussianNoise(0.3)                        # training only
+    WNLinear(-> 1000) ReLU  GaussianNoise(0.5)
+    WNLinear(-> 500)  ReLU  GaussianNoise(0.5)
+    WNLinear(-> 250)  ReLU  GaussianNoise(0.5)
+    WNLinear(-> 250)  ReLU  GaussianNoise(0.5)
+    WNLinear(-> 250)  ReLU  -> features (N, 250)   (feature matching uses these)
+    GaussianNoise(0.5)
+    WNLinear(-> K)                            -> logits (N, K)
+
+Why these pieces: the Gaussian noise layers are the paper's regulariser (a
+discriminator that sees 100 labels overfits at once; noise on every layer
+keeps its decision surface smooth, which is also what makes the
+unlabelled/fake terms informative). Weight normalisation (Salimans & Kingma
+2016) with data-dependent initialisation replaces batch norm: batch norm in D
+would make a sample's output depend on whether it sits in a real or a fake
+batch, which breaks the real/fake comparison and feature matching. No dropout
+(the MNIST model has none; the paper's CIFAR model uses dropout instead).
+The noise layers are off in ``eval()`` mode, so prediction is deterministic.
+Hidden layers keep the scale their data-dependent init gave them (only the
+output layer's scale trains), as in the authors' code.
+
+``baseline`` and ``gan-augment`` train this same network, noise layers
+included (they are part of the network and regularise a supervised model on
+100 labels too), so the three methods differ only in what they train on.
+An MLP rather than a CNN: it is the paper's MNIST model and cheap on a CPU;
+on Fashion-MNIST a CNN would give higher numbers for every method.
+
+Generator (``ssl-gan`` only), z ~ U(0, 1)^100::
+
+    Linear(100 -> 500) BN softplus
+    Linear(500 -> 500) BN softplus
+    Linear(500 -> C*H*W), weight-normalised with a trainable scale (init 1, no
+    data-dependent init: the authors' ``l2normalize``), sigmoid, rescaled to
+    [-1, 1] and reshaped to (N, C, H, W)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ganforge.errors import GanforgeError
+
+
+class GaussianNoise(nn.Module):
+    """x + N(0, std^2) in training mode; identity in eval mode."""
+
+    def __init__(self, std: float) -> None:
+        super().__init__()
+        self.std = float(std)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training and self.std > 0:
+            return x + torch.randn_like(x) * self.std
+        return x
+
+    def extra_repr(self) -> str:
+        return f"std={self.std}"
+
+
+class WNLinear(nn.Module):
+    """Weight-normalised linear layer y = g * (x v^T / ||v||) + b (Salimans & Kingma 2016).
+
+    ``init_from(x)`` is the data-dependent initialisation: scale and bias are
+    set so that the pre-activations of batch x have mean 0 and std 1 per unit.
+    As in the authors' ``DenseLayer``, the scale g is then fixed
+    (``train_scale=False``) for hidden layers and trained only for the output
+    layer: a fixed scale keeps the features from growing without bound, which
+    feature matching relies on.
+    """
+
+    def __init__(self, in_features: int, out_features: int, train_scale: bool = True) -> None:
+        super().__init__()
+        self.v = nn.Parameter(torch.randn(out_features, in_features) * 0.1)
+        self.b = nn.Parameter(torch.zeros(out_features))
+        if train_scale:
+            self.g = nn.Parameter(torch.ones(out_features))
+        else:
+            self.register_buffer("g", torch.ones(out_features))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        w = self.v * (self.g / self.v.norm(dim=1).clamp_min(1e-12)).unsqueeze(1)  # (out, in)
+        return F.linear(x, w, self.b)
+
+    @torch.no_grad()
+    def init_from(self, x: torch.Tensor) -> torch.Tensor:
+        """Data-dependent init on inputs x (B, in); returns the new outputs (B, out)."""
+        t = F.linear(x, self.v / self.v.norm(dim=1, keepdim=True).clamp_min(1e-12))
+        mean, std = t.mean(0), t.std(0).clamp_min(1e-6)
+        self.g.copy_(1.0 / std)
+        self.b.copy_(-mean / std)
+        return self(x)
+
+
+@dataclass
+class NetSpec:
+    """Everything needed to rebuild the classifier (saved as JSON next to the weights)."""
+
+    in_channels: int = 1
+    resolution: int = 28
+    num_classes: int = 10
+    hidden: list = field(default_factory=lambda: [1000, 500, 250, 250, 250])
+    input_noise: float = 0.3  # std on the [0, 1] pixels (training only)
+    hidden_noise: float = 0.5  # std after every hidden layer (training only)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "NetSpec":
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = set(values) - known
+        if unknown:
+            raise GanforgeError(f"Unknown classifier setting(s) {', '.join(sorted(unknown))}; valid: {', '.join(sorted(known))}.")
+        return cls(**values)
+
+    def check(self) -> None:
+        if self.in_channels not in (1, 3) or self.resolution < 1 or self.num_classes < 2:
+            raise GanforgeError(f"Classifier needs 1 or 3 channels, a positive size and >= 2 classes, got {self.to_dict()}.")
+        if not self.hidden or any(int(h) < 1 for h in self.hidden):
+            raise GanforgeError(f"Classifier hidden sizes must be positive, got {self.hidden!r}.")
+        if self.input_noise < 0 or self.hidden_noise < 0:
+            raise GanforgeError("Classifier noise levels must be >= 0.")
+
+
+class ClassifierNet(nn.Module):
+    """images (N, C, H, W) in [-1, 1] -> class logits (N, K); also the SSL-GAN discriminator."""
+
+    def __init__(self, spec: NetSpec) -> None:
+        super().__init__()
+        spec.check()
+        self.spec = spec
+        dims = [spec.in_channels * spec.resolution**2, *[int(h) for h in spec.hidden]]
+        self.input_noise = GaussianNoise(spec.input_noise)
+        self.layers = nn.ModuleList(WNLinear(a, b, train_scale=False) for a, b in zip(dims[:-1], dims[1:]))
+        self.noises = nn.ModuleList(GaussianNoise(spec.hidden_noise) for _ in spec.hidden)
+        self.head = WNLinear(dims[-1], spec.num_classes, train_scale=True)
+
+    def _input(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[1:] != (self.spec.in_channels, self.spec.resolution, self.spec.resolution):
+            raise GanforgeError(f"Classifier expects images of shape {(self.spec.in_channels, self.spec.resolution, self.spec.resolution)}, "
+                                f"got {tuple(x.shape[1:])}.")
+        return x.flatten(1).add(1.0).mul(0.5)  # [-1, 1] -> [0, 1]
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, C, H, W) -> (N, hidden[-1]): the last hidden layer, used for feature matching."""
+        h = self.input_noise(self._input(x))
+        for i, layer in enumerate(self.layers):
+            h = F.relu(layer(h))
+            if i < len(self.layers) - 1:
+                h = self.noises[i](h)
+        return h
+
+    def logits_from_features(self, h: torch.Tensor) -> torch.Tensor:
+        return self.head(self.noises[-1](h))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.logits_from_features(self.features(x))
+
+    @torch.no_grad()
+    def init_from(self, x: torch.Tensor) -> None:
+        """Data-dependent weight-norm init from a batch of images, noise on (as in the authors' init pass)."""
+        h = self.input_noise(self._input(x))
+        for i, layer in enumerate(self.layers):
+            h = self.noises[i](F.relu(layer.init_from(h)))
+        self.head.init_from(h)
+
+
+class SSLGenerator(nn.Module):
+    """z (N, z_dim) ~ U(0, 1) -> images (N, C, H, W) in [-1, 1]; the paper's MNIST generator."""
+
+    def __init__(self, shape: tuple[int, int, int], z_dim: int = 100, hidden: int = 500) -> None:
+        super().__init__()
+        self.shape, self.z_dim = tuple(shape), z_dim
+        out = shape[0] * shape[1] * shape[2]
+        self.body = nn.Sequential(
+            nn.Linear(z_dim, hidden, bias=False), nn.BatchNorm1d(hidden), nn.Softplus(),
+            nn.Linear(hidden, hidden, bias=False), nn.BatchNorm1d(hidden), nn.Softplus(),
+        )
+        self.out = WNLinear(hidden, out, train_scale=True)
+        nn.init.xavier_uniform_(self.out.v)  # lasagne's default (Glorot) for the authors' DenseLayer
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        x = torch.sigmoid(self.out(self.body(z)))  # (N, C*H*W) in [0, 1]
+        return (x * 2.0 - 1.0).view(len(z), *self.shape)

@@ -1,0 +1,50 @@
+"""Conditional batch normalisation (de Vries et al. 2017; Miyato & Koyama 2018).
+
+A batch norm without its own affine parameters whose per-channel scale and
+shift are looked up from the class label.  The generator wrapper sets the
+labels on every such layer before its forward pass (``set_labels``), so any
+architecture's BatchNorm can be swapped for it without changing its code.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+
+class ConditionalBatchNorm(nn.Module):
+    """BN over (B, C, ...) whose gamma/beta (C,) come from an embedding of the class (B,)."""
+
+    def __init__(self, num_features: int, num_classes: int, dims: int = 2) -> None:
+        super().__init__()
+        self.norm = (nn.BatchNorm2d if dims == 2 else nn.BatchNorm1d)(num_features, affine=False)
+        self.gamma = nn.Embedding(num_classes, num_features)
+        self.beta = nn.Embedding(num_classes, num_features)
+        nn.init.ones_(self.gamma.weight)  # starts as the identity affine map
+        nn.init.zeros_(self.beta.weight)
+        self.labels: torch.Tensor | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.labels is None:
+            raise RuntimeError("ConditionalBatchNorm needs labels: call set_labels(module, y) first")
+        shape = (len(x), -1) + (1,) * (x.dim() - 2)
+        return self.norm(x) * self.gamma(self.labels).view(shape) + self.beta(self.labels).view(shape)
+
+
+def replace_batch_norms(module: nn.Module, num_classes: int) -> int:
+    """Swap every BatchNorm1d/2d inside ``module`` for a ConditionalBatchNorm; returns how many."""
+    count = 0
+    for name, child in module.named_children():
+        if isinstance(child, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            dims = 2 if isinstance(child, nn.BatchNorm2d) else 1
+            setattr(module, name, ConditionalBatchNorm(child.num_features, num_classes, dims))
+            count += 1
+        else:
+            count += replace_batch_norms(child, num_classes)
+    return count
+
+
+def set_labels(module: nn.Module, labels: torch.Tensor | None) -> None:
+    for layer in module.modules():
+        if isinstance(layer, ConditionalBatchNorm):
+            layer.labels = labels

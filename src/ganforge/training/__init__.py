@@ -1,0 +1,1 @@
+"""The generic training loop, checkpoints, EMA, optimisers and reports."""

@@ -1,0 +1,45 @@
+"""The semi-supervised GAN's loss pieces against values computed by hand."""
+
+import math
+
+import pytest
+import torch
+
+from ganforge.classify.ssl_gan import feature_matching_loss, real_probability, supervised_loss, unsupervised_loss
+
+
+def test_real_probability_is_z_over_z_plus_one():
+    logits = torch.tensor([[0.0, 0.0, 0.0], [math.log(2.0), math.log(3.0), -1e9], [-1e9, -1e9, -1e9]])
+    # Z = 3 -> 3/4; Z = 2 + 3 = 5 -> 5/6; Z = 0 -> 0 (the implicit fake logit 0 wins)
+    assert real_probability(logits).tolist() == pytest.approx([0.75, 5 / 6, 0.0], abs=1e-6)
+
+
+def test_real_probability_is_stable_for_large_logits():
+    p = real_probability(torch.tensor([[1000.0, 999.0], [-1000.0, -1000.0]]))
+    assert torch.isfinite(p).all() and p.tolist() == pytest.approx([1.0, 0.0], abs=1e-6)
+
+
+def test_unsupervised_loss_by_hand():
+    real = torch.tensor([[0.0, 0.0], [math.log(3.0), -1e9]])  # Z = 2, Z = 3 -> D = 2/3, 3/4
+    fake = torch.tensor([[math.log(0.5), math.log(0.5)]])  # Z = 1 -> D = 1/2
+    expected = -0.5 * (math.log(2 / 3) + math.log(3 / 4)) / 2 - 0.5 * math.log(1 - 1 / 2)
+    assert unsupervised_loss(real, fake).item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_unsupervised_loss_matches_bce_on_logsumexp():
+    gen = torch.Generator().manual_seed(0)
+    real, fake = torch.randn(5, 4, generator=gen) * 3, torch.randn(6, 4, generator=gen) * 3
+    d_real, d_fake = real_probability(real).double(), real_probability(fake).double()
+    expected = -0.5 * d_real.log().mean() - 0.5 * (1 - d_fake).log().mean()
+    assert unsupervised_loss(real, fake).item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_supervised_loss_ignores_the_fake_class():
+    logits = torch.tensor([[math.log(1.0), math.log(3.0)]])
+    assert supervised_loss(logits, torch.tensor([1])).item() == pytest.approx(-math.log(3 / 4), rel=1e-6)
+
+
+def test_feature_matching_by_hand():
+    real = torch.tensor([[1.0, 2.0], [3.0, 4.0]])  # means (2, 3)
+    fake = torch.tensor([[0.0, 0.0], [2.0, 0.0], [1.0, 3.0]])  # means (1, 1)
+    assert feature_matching_loss(real, fake).item() == pytest.approx((1.0 + 4.0) / 2)

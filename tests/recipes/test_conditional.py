@@ -1,0 +1,153 @@
+"""Class-conditional recipes: cgan, projection, acgan."""
+
+import pytest
+import torch
+from PIL import Image
+
+import ganforge
+from ganforge.cli import main
+from ganforge.errors import GanforgeError
+from ganforge.nets.conditional import ConditionalDiscriminator, ConditionalGenerator
+from ganforge.nets.dcgan import DCGANDiscriminator, DCGANGenerator
+from ganforge.nets.mlp import MLPDiscriminator, MLPGenerator
+from ganforge.training.trainer import Trainer
+
+SHAPE = (1, 28, 28)
+
+
+@pytest.mark.parametrize("conditioning", ["concat", "cbn"])
+def test_label_changes_the_output_for_the_same_z(conditioning):
+    torch.manual_seed(0)
+    G = ConditionalGenerator(DCGANGenerator, SHAPE, 8, num_classes=10, conditioning=conditioning, width=8)
+    if conditioning == "cbn":  # fresh CBN is the identity map for every class: give classes their own scales
+        for m in G.modules():
+            if hasattr(m, "gamma"):
+                torch.nn.init.normal_(m.gamma.weight, 1.0, 0.5)
+    z = torch.randn(4, 8).repeat(2, 1)
+    labels = torch.tensor([0, 0, 0, 0, 7, 7, 7, 7])
+    G.eval()
+    out = G(z, labels)
+    assert out.shape == (8, *SHAPE)
+    assert not torch.allclose(out[:4], out[4:])
+
+
+@pytest.mark.parametrize("mode", ["concat", "projection", "acgan"])
+@pytest.mark.parametrize("base, shape", [(DCGANDiscriminator, SHAPE), (MLPDiscriminator, (2,))])
+def test_conditional_discriminator_shapes_and_label_dependence(mode, base, shape):
+    torch.manual_seed(0)
+    kwargs = {"width": 8} if base is DCGANDiscriminator else {"hidden": [16], "dropout": 0.0}
+    D = ConditionalDiscriminator(base, shape, 5, mode, **kwargs).eval()
+    x = torch.randn(3, *shape)
+    a, b = D(x, torch.tensor([0, 1, 2])), D(x, torch.tensor([4, 4, 4]))
+    assert a.shape == (3,)
+    if mode == "acgan":
+        logits, classes = D.classify(x)
+        assert logits.shape == (3,) and classes.shape == (3, 5)
+        assert torch.equal(a, b)  # ACGAN's real/fake head ignores the label
+    else:
+        assert not torch.allclose(a, b)
+
+
+def test_cbn_needs_batch_norm():
+    with pytest.raises(GanforgeError, match="needs a generator with batch norm"):
+        ConditionalGenerator(MLPGenerator, (2,), 2, 3, "cbn", hidden=[8])
+
+
+TINY = ["data.limit=256", "model.z_dim=8", "model.g.width=8", "model.d.width=8", "train.batch_size=16",
+        "train.log_every=1", "train.sample_every=2", "train.checkpoint_every=2", "train.grid_size=20",
+        "train.progress=false", "train.device=cpu"]
+
+
+@pytest.fixture(scope="module")
+def fashion_runs(tmp_path_factory):
+    """Tiny trained conditional runs on Fashion-MNIST, one per recipe."""
+    from ganforge.config import load_config
+
+    root = tmp_path_factory.mktemp("cond")
+    runs = {}
+    for preset in ("fashion-acgan", "fashion-cgan-pd"):
+        cfg = load_config(preset, TINY + ["train.steps=2"], name=preset)
+        cfg.out_dir = str(root)
+        runs[preset] = Trainer(cfg).fit()
+    return runs
+
+
+def test_conditional_runs_sample_the_requested_class_deterministically(fashion_runs):
+    for run in fashion_runs.values():
+        model = ganforge.load(run)
+        assert model.num_classes == 10 and "sneaker" in model.class_names
+        a = model.sample(4, seed=3, labels="sneaker")
+        assert torch.equal(a, model.sample(4, seed=3, labels=7))  # name and id agree
+        assert not torch.equal(a, model.sample(4, seed=3, labels=0))
+
+
+def test_sample_grid_has_one_row_per_class(fashion_runs):
+    with Image.open(fashion_runs["fashion-acgan"] / "samples" / "step_000002.png") as img:
+        # 10 classes x 2 per class (grid_size 20), 28px images with 2px padding, upscaled x2 for viewing
+        assert img.size == ((2 * 30 + 2) * 5, (10 * 30 + 2) * 5)
+
+
+def test_bad_class_lists_the_valid_ones(fashion_runs):
+    model = ganforge.load(fashion_runs["fashion-acgan"])
+    with pytest.raises(GanforgeError, match=r"Unknown class 'sneakers'; valid classes: tshirt, .*sneaker"):
+        model.sample(2, labels="sneakers")
+    with pytest.raises(GanforgeError, match=r"Class id 10 is out of range; valid ids are 0-9"):
+        model.sample(2, labels=10)
+    with pytest.raises(GanforgeError, match="Got 3 labels for 2 samples"):
+        model.sample(2, labels=[1, 2, 3])
+
+
+def test_cli_class_and_per_class(fashion_runs, tmp_path, capsys):
+    run = str(fashion_runs["fashion-cgan-pd"])
+    assert main(["generate", run, "--class", "sneaker", "--n", "4", "--out", str(tmp_path / "s.png")]) == 0
+    assert main(["generate", run, "--per-class", "3", "--out", str(tmp_path / "p.png")]) == 0
+    with Image.open(tmp_path / "p.png") as img:
+        assert img.size == (3 * 30 + 2, 10 * 30 + 2)
+    assert main(["generate", run, "--class", "nope"]) == 2
+    assert "valid classes" in capsys.readouterr().err
+
+
+def test_unconditional_model_refuses_a_class(tiny_points_config):
+    model = ganforge.load(Trainer(tiny_points_config(steps=1)).fit())
+    with pytest.raises(GanforgeError, match="unconditional"):
+        model.sample(2, labels=1)
+
+
+def test_conditional_recipe_needs_labels(tmp_path):
+    from ganforge.config import load_config
+
+    images = tmp_path / "unlabelled"
+    images.mkdir()
+    for i in range(4):
+        Image.new("RGB", (28, 28), (i * 40, 0, 0)).save(images / f"{i}.png")
+    cfg = load_config("mnist-cgan", TINY + ["train.steps=1", "data.source=folder", f"data.path={images}",
+                                            "data.channels=1", "data.resolution=28"])
+    cfg.out_dir = str(tmp_path / "runs")
+    with pytest.raises(GanforgeError, match="needs labelled data"):
+        Trainer(cfg)
+
+
+def test_short_mnist_run_makes_the_requested_digit_far_above_chance(tmp_path):
+    """300 CPU steps of mnist-cgan: the MNIST classifier recognises the asked-for digit well above
+    chance (0.1). BENCHMARKS.md has the number after a full preset run."""
+    from ganforge.config import DataConfig, load_config
+    from ganforge.metrics.conditional import conditional_metrics
+
+    cfg = load_config("mnist-cgan", ["model.z_dim=32", "model.g.width=16", "model.d.width=16", "train.steps=300",
+                                     "train.progress=false", "train.sample_every=1000", "train.checkpoint_every=1000",
+                                     "train.log_every=100", "train.device=cpu"], name="short")
+    cfg.out_dir = str(tmp_path)
+    model = ganforge.load(Trainer(cfg).fit())
+    scores = conditional_metrics(model, DataConfig(source="mnist"), n_per_class=50, include_cas=False)
+    assert scores["class_acc"] > 0.2
+
+
+def test_periodic_evaluation_works_for_conditional_runs(tmp_path):
+    from ganforge.config import load_config
+    from ganforge.training.plots import read_metrics
+
+    cfg = load_config("mnist-cgan", TINY + ["train.steps=2", "train.eval_every=2", "train.eval_n=40"], name="ev")
+    cfg.out_dir = str(tmp_path)
+    run = Trainer(cfg).fit()
+    evals = [r for r in read_metrics(run / "metrics.jsonl") if "eval/fid" in r]
+    assert len(evals) == 1 and evals[0]["eval/fid"] > 0

@@ -1,0 +1,97 @@
+"""The studio in a real browser: headless Debian Chromium driven by selenium.
+
+Needs (else skipped, with the reason): apt packages ``chromium`` and
+``chromium-driver`` (/usr/bin/chromium, /usr/bin/chromedriver), pip packages
+``gradio`` and ``selenium``.  Every wait is bounded; the server is stopped at the end.
+"""
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+WAIT_S = 60
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+        return "Chromium not found (apt-get install chromium chromium-driver)"
+    for module, pip in (("gradio", "gradio"), ("selenium", "selenium")):
+        try:
+            __import__(module)
+        except ImportError:
+            return f"{module} is not installed (pip install {pip})"
+    return None
+
+
+pytestmark = pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tiny_run, tmp_path):
+    from ganforge.studio.app import Server
+
+    root = tmp_path / "runs"
+    root.mkdir()
+    shutil.copytree(tiny_run, root / "tiny")
+    srv = Server(root, host="127.0.0.1", port=_free_port(), out_dir=tmp_path / "out").start(timeout=WAIT_S)
+    yield srv
+    srv.stop()
+    assert not srv.thread.is_alive()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    os.environ.setdefault("SE_AVOID_STATS", "true")  # no selenium-manager telemetry
+    os.environ.setdefault("SE_OFFLINE", "true")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1280,1400", f"--user-data-dir={tmp_path / 'chromium'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(WAIT_S)
+    driver.set_script_timeout(WAIT_S)
+    yield driver
+    driver.quit()
+
+
+def test_pick_a_seed_generate_and_see_the_grid(server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, WAIT_S)
+    browser.get(server.url + "/")
+    wait.until(EC.element_to_be_clickable((By.ID, "generate")))
+    wait.until(EC.text_to_be_present_in_element((By.ID, "info"), "step 4"))  # the run was picked and loaded
+
+    seed = browser.find_element(By.CSS_SELECTOR, "#seed input[type=number]")
+    seed.send_keys(Keys.CONTROL, "a")
+    seed.send_keys("42", Keys.TAB)
+    browser.find_element(By.ID, "generate").click()
+    image = wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, "#grid img")))
+    wait.until(lambda d: d.execute_script("const i = arguments[0]; return i.complete && i.naturalWidth > 0;", image))
+    assert "seed42" in image.get_attribute("src")  # the file the service wrote for seed 42
+    browser.save_screenshot(str(tmp_path / "studio.png"))
+    assert (tmp_path / "studio.png").stat().st_size > 0
+    assert len(list((tmp_path / "out").glob("tiny-seed42-*.png"))) == 1
+
+    # nothing but the studio itself was contacted (no fonts, analytics or CDNs)
+    urls = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    outside = [u for u in urls if not u.startswith((server.url, "data:", "blob:"))]
+    assert outside == []

@@ -1,0 +1,143 @@
+"""The generic loop: run directory, resume continuity, accumulation, clipping, stopping."""
+
+import json
+import signal
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganforge.errors import GanforgeError
+from ganforge.training import checkpoint as ckpt
+from ganforge.training.plots import read_metrics
+from ganforge.training.trainer import Trainer
+
+
+def _losses(run_dir: Path) -> list[tuple]:
+    return [(r["step"], r["d/loss"], r["g/loss"]) for r in read_metrics(run_dir / "metrics.jsonl")]
+
+
+def test_run_directory_has_everything_a_person_needs(tiny_image_config):
+    run = Trainer(tiny_image_config(steps=4)).fit()
+    assert (run / "config.yaml").is_file() and (run / "report.html").is_file() and (run / "losses.png").is_file()
+    assert sorted(p.name for p in (run / "samples").glob("*.png")) == ["step_000002.png", "step_000004.png"]
+    rows = read_metrics(run / "metrics.jsonl")
+    assert [r["step"] for r in rows] == [1, 2, 3, 4]
+    assert all(torch.isfinite(torch.tensor([r["d/loss"], r["g/loss"]])).all() for r in rows)
+    assert ckpt.find_checkpoint(run).name == "step_000004"
+    html = (run / "report.html").read_text()
+    assert "samples/step_000004.png" in html and "losses.png" in html
+
+
+@pytest.mark.parametrize("make", ["tiny_image_config", "tiny_points_config"])
+def test_resume_continues_exactly(make, request, tmp_path):
+    config = request.getfixturevalue(make)
+    straight = Trainer(config(steps=6), run_dir=tmp_path / "straight").fit()
+
+    Trainer(config(steps=3), run_dir=tmp_path / "split").fit()
+    resumed = Trainer(config(steps=6), run_dir=tmp_path / "split", resume=True).fit()
+
+    assert _losses(straight) == _losses(resumed)
+    a, b = ckpt.load_weights(ckpt.find_checkpoint(straight)), ckpt.load_weights(ckpt.find_checkpoint(resumed))
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+
+
+def test_stop_request_writes_checkpoint_and_resume_finishes(tiny_points_config, tmp_path):
+    trainer = Trainer(tiny_points_config(steps=6), run_dir=tmp_path / "run")
+    original = trainer._train_step
+
+    def step_then_ctrl_c():
+        original()
+        if trainer.step == 2:  # the step about to be counted is the 3rd
+            trainer._request_stop(signal.SIGINT, None)
+
+    trainer._train_step = step_then_ctrl_c
+    trainer.fit()
+    assert ckpt.find_checkpoint(tmp_path / "run").name == "step_000003"
+    Trainer(tiny_points_config(steps=6), run_dir=tmp_path / "run", resume=True).fit()
+    assert [r["step"] for r in read_metrics(tmp_path / "run" / "metrics.jsonl")][-1] == 6
+
+
+def test_existing_run_is_not_overwritten_silently(tiny_points_config):
+    cfg = tiny_points_config(steps=2)
+    run = Trainer(cfg).fit()
+    before = (run / "metrics.jsonl").read_text()
+    with pytest.raises(GanforgeError, match="already holds a run; resume it with --resume"):
+        Trainer(cfg)
+    assert (run / "metrics.jsonl").read_text() == before
+    Trainer(cfg, overwrite=True).fit()
+
+
+def test_resume_without_checkpoint_is_a_clear_error(tiny_points_config, tmp_path):
+    with pytest.raises(GanforgeError, match="Nothing to resume"):
+        Trainer(tiny_points_config(), run_dir=tmp_path / "empty", resume=True)
+
+
+def test_resume_with_another_model_is_refused(tiny_points_config, tmp_path):
+    Trainer(tiny_points_config(steps=2), run_dir=tmp_path / "r").fit()
+    with pytest.raises(GanforgeError, match="different model"):
+        Trainer(tiny_points_config(steps=4, extra=["model.g.hidden=[32]"]), run_dir=tmp_path / "r", resume=True)
+
+
+def _deterministic_update(cfg, accum, clip=0.0):
+    cfg.train.grad_accum, cfg.train.grad_clip = accum, clip
+    trainer = Trainer(cfg)
+    real = torch.linspace(-1, 1, 16 * 2).view(16, 2)
+    step_fn = lambda x, y: {"loss": (trainer.D(x) ** 2).mean()}  # noqa: E731  no randomness
+    logs = trainer._update(trainer.D, trainer.G, trainer.opt_d, trainer.scaler_d, step_fn, real, None)
+    return trainer, logs
+
+
+def test_gradient_accumulation_equals_the_full_batch(tiny_points_config, tmp_path):
+    full, _ = _deterministic_update(tiny_points_config(extra=["model.d.dropout=0.0"]), accum=1)
+    cfg = tiny_points_config(extra=["model.d.dropout=0.0"])
+    cfg.name = "acc"
+    accumulated, _ = _deterministic_update(cfg, accum=4)
+    for p, q in zip(full.D.parameters(), accumulated.D.parameters()):
+        assert torch.allclose(p, q, atol=1e-6)
+
+
+def test_gradient_clipping_bounds_the_norm_and_other_net_gets_no_gradient(tiny_points_config):
+    trainer, logs = _deterministic_update(tiny_points_config(extra=["optim_d.lr=1.0"]), accum=1, clip=1e-3)
+    total = torch.sqrt(sum(p.grad.pow(2).sum() for p in trainer.D.parameters()))
+    assert total <= 1e-3 * 1.0001 and logs["grad_norm"] > 1e-3
+    assert all(p.grad is None for p in trainer.G.parameters())
+
+
+def test_n_critic_draws_a_batch_per_critic_step(tiny_points_config):
+    trainer = Trainer(tiny_points_config(steps=1, extra=["train.n_critic=3"]))
+    trainer.fit()
+    assert trainer.sampler.position == 3 * 32
+
+
+def test_lr_schedule_decays_linearly(tiny_points_config):
+    run = Trainer(tiny_points_config(steps=4, extra=["optim_g.schedule=linear"])).fit()
+    lrs = [r["lr_g"] for r in read_metrics(run / "metrics.jsonl")]
+    assert lrs == pytest.approx([2e-4 * (1 - s / 4) for s in range(4)])
+
+
+def test_metrics_lines_are_json(tiny_points_config):
+    run = Trainer(tiny_points_config(steps=2)).fit()
+    for line in (run / "metrics.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        assert {"step", "images_per_s", "d/loss", "g/loss", "d/real_score", "d/fake_score"} <= set(row)
+
+
+def test_channels_last_trains_like_the_default(tiny_image_config, tmp_path):
+    base = Trainer(tiny_image_config(steps=3, extra=["train.precision=fp32"]), run_dir=tmp_path / "a").fit()
+    nhwc = Trainer(tiny_image_config(steps=3, extra=["train.precision=fp32", "train.channels_last=true"]),
+                   run_dir=tmp_path / "b").fit()
+    for x, y in zip(_losses(base), _losses(nhwc)):
+        assert x == pytest.approx(y, rel=1e-3, abs=1e-5)
+
+
+def test_bf16_autocast_trains_finite(tiny_image_config, tmp_path):
+    run = Trainer(tiny_image_config(steps=2, extra=["train.precision=bf16"]), run_dir=tmp_path / "bf").fit()
+    assert all(isinstance(r["d/loss"], float) for r in read_metrics(run / "metrics.jsonl"))
+
+
+def test_fp16_on_cpu_is_refused_clearly(tiny_points_config):
+    with pytest.raises(GanforgeError, match="fp16 is for GPUs"):
+        Trainer(tiny_points_config(steps=1, extra=["train.precision=fp16"])).fit()
