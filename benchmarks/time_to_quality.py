@@ -38,12 +38,13 @@ def main() -> None:
     parser.add_argument("--eval-every", type=int, default=250)
     parser.add_argument("--eval-n", type=int, default=2000)
     parser.add_argument("--set", action="append", default=[], help="extra overrides, e.g. train.precision=fp32")
+    parser.add_argument("--keep", default=None, help="keep the run directory here (for `ganforge eval` afterwards)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         cfg = load_config(args.preset, [f"train.steps={args.max_steps}", f"train.eval_every={args.eval_every}",
                                         f"train.eval_n={args.eval_n}", f"train.log_every={args.eval_every}",
                                         "train.progress=false", *args.set], name="ttq")
-        run = Trainer(cfg, run_dir=Path(tmp) / "run").fit()
+        run = Trainer(cfg, run_dir=Path(args.keep) if args.keep else Path(tmp) / "run").fit()
         rows = read_metrics(run / "metrics.jsonl")
     hit = time_to_target(rows, args.target)
     curve = [(r["step"], round(r["eval/fid"], 2)) for r in rows if "eval/fid" in r]

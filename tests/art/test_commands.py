@@ -1,6 +1,7 @@
 import argparse
 
 import pytest
+import torch
 from PIL import Image
 
 from ganforge.art.commands import add_commands, from_png_command, parse_seeds
@@ -32,6 +33,38 @@ def test_grid_around_writes_a_png_that_regenerates(tiny_run, tmp_path):
     copy = from_png_command(out, tmp_path / "copy.png")
     with Image.open(out) as a, Image.open(copy) as b:
         assert a.tobytes() == b.tobytes()
+
+
+def test_morph_writes_a_gif_whose_provenance_regenerates(tiny_cond_run, tmp_path):
+    from ganforge.art.provenance import regenerate
+    from ganforge.api import load
+    from ganforge.art.latent import class_morph
+
+    out = tmp_path / "morph.gif"
+    assert _run(["interpolate", str(tiny_cond_run), "--morph", "0,5", "--seed", "3", "--steps", "3",
+                 "--out", str(out)]) == 0
+    meta = read_provenance(out)
+    assert meta["kind"] == "class-morph" and meta["classes"] == [0, 5] and meta["seed"] == 3
+    images, _ = regenerate(meta)
+    assert torch.equal(images, class_morph(load(tiny_cond_run), 3, [0, 5], steps=3))
+    with pytest.raises(GanforgeError, match="animation"):
+        from_png_command(out, tmp_path / "x.png")
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["--morph", "3"], "at least two"),
+    (["--morph", "3,8", "--seed", "-1"], "--seed"),
+    (["--morph", "3,8", "--out", "m.png"], r"\.gif or \.mp4"),
+    (["--morph", "3,nope"], "nope"),
+])
+def test_morph_errors(tiny_cond_run, argv, match):
+    with pytest.raises(GanforgeError, match=match):
+        _run(["interpolate", str(tiny_cond_run), *argv])
+
+
+def test_morph_needs_a_conditional_run(tiny_run):
+    with pytest.raises(GanforgeError, match="conditional"):
+        _run(["interpolate", str(tiny_run), "--morph", "1,2"])
 
 
 @pytest.mark.parametrize("argv, match", [

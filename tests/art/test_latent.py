@@ -129,3 +129,41 @@ def test_class_grid_needs_a_conditional_model(tiny_model):
 
     with pytest.raises(GanforgeError, match="conditional"):
         class_grid(tiny_model)
+
+
+def test_class_weights_path_moves_between_one_hots():
+    from ganforge.art.latent import class_weights_path
+
+    w = class_weights_path([0, 3, 1], num_classes=4, steps=4)
+    assert w.shape == (9, 4)
+    torch.testing.assert_close(w.sum(dim=1), torch.ones(9))
+    assert torch.equal(w[0], torch.eye(4)[0]) and torch.equal(w[4], torch.eye(4)[3]) and torch.equal(w[8], torch.eye(4)[1])
+    torch.testing.assert_close(w[2], torch.tensor([0.5, 0.0, 0.0, 0.5]))
+    closed = class_weights_path([0, 3], num_classes=4, steps=4, closed=True)
+    assert closed.shape == (8, 4) and torch.equal(closed[4], torch.eye(4)[3])
+    torch.testing.assert_close(closed[-1], torch.tensor([0.75, 0.0, 0.0, 0.25]))  # 3 -> 0, three quarters back
+
+
+def test_class_morph_keeps_the_latent_and_hits_each_class_exactly(tiny_cond_run):
+    from ganforge.api import load
+    from ganforge.art.latent import class_morph
+
+    model = load(tiny_cond_run)
+    frames = class_morph(model, seed=7, classes=[3, "8", 1], steps=4, truncation=0.9)
+    assert frames.shape == (9, 1, 28, 28) and frames.dtype == torch.uint8
+    for index, label in ((0, 3), (4, 8), (8, 1)):
+        assert torch.equal(frames[index], model.sample_images(1, seed=7, labels=label, truncation=0.9)[0])
+    assert not torch.equal(frames[2], frames[0]) and not torch.equal(frames[2], frames[4])  # really in between
+
+
+def test_class_morph_errors(tiny_model, tiny_cond_run):
+    from ganforge.api import load
+    from ganforge.art.latent import class_morph
+
+    with pytest.raises(GanforgeError, match="conditional"):
+        class_morph(tiny_model, 0, [1, 2])
+    model = load(tiny_cond_run)
+    with pytest.raises(GanforgeError, match="at least two"):
+        class_morph(model, 0, [1])
+    with pytest.raises(GanforgeError, match="10"):  # an unknown class lists the valid ones
+        class_morph(model, 0, [1, 10])

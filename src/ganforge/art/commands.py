@@ -7,6 +7,7 @@ one line.  Examples::
     ganforge interpolate runs/emoji --seeds 1,7,42 --steps 60 --out walk.gif
     ganforge interpolate runs/emoji --seeds 1,7,42 --truncation 0.7 --fps 30 --out walk.mp4
     ganforge interpolate runs/emoji --grid-around 42 --n 8 --spread 0.5 --out around42.png
+    ganforge interpolate runs/mnist-cgan --morph 0,3,8 --seed 7 --steps 30 --out morph.gif
     ganforge studio runs/ --port 7860
     ganforge generate --from-png grid.png --out copy.png     # via from_png_command
 """
@@ -43,7 +44,7 @@ def _label(value: str | None):
 
 def cmd_interpolate(args: argparse.Namespace) -> int:
     from ganforge.api import load
-    from ganforge.art.animate import WRITERS, save_animation
+    from ganforge.art.animate import save_animation
     from ganforge.art.latent import check_truncation, interpolate
     from ganforge.art.provenance import provenance, save_latent_grid
 
@@ -60,10 +61,10 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
                          scale=args.scale or 1, label=label)
         print(f"Wrote a {args.n}x{args.n} latent grid around seed {args.grid_around} to {out}")
         return 0
+    if args.morph is not None:
+        return _class_morph_command(args, truncation)
     seeds = parse_seeds(args.seeds)
-    out = Path(args.out or "walk.gif")
-    if out.suffix.lower() not in WRITERS:
-        raise GanforgeError(f"--out must end in .gif or .mp4, got {str(out)!r}.")
+    out = _animation_path(args.out, "walk.gif")
     if args.steps < 1 or args.steps * len(seeds) > MAX_FRAMES:
         raise GanforgeError(f"--steps must be >= 1 and make at most {MAX_FRAMES} frames; got {args.steps} "
                             f"steps x {len(seeds) - 1} legs.")
@@ -74,6 +75,44 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
                       closed=args.closed, fps=float(args.fps), label=label)
     save_animation(frames, out, fps=args.fps, scale=args.scale, metadata=meta)
     print(f"Wrote {len(frames)} frames ({' -> '.join(map(str, seeds))}{' -> ' + str(seeds[0]) if args.closed else ''}) to {out}")
+    return 0
+
+
+def _animation_path(out: str | None, default: str) -> Path:
+    from ganforge.art.animate import WRITERS
+
+    path = Path(out or default)
+    if path.suffix.lower() not in WRITERS:
+        raise GanforgeError(f"--out must end in .gif or .mp4, got {str(path)!r}.")
+    return path
+
+
+def _class_morph_command(args: argparse.Namespace, truncation: float | None) -> int:
+    """``--morph 0,3,8``: one latent (``--seed``), the class melting from one to the next."""
+    from ganforge.api import load
+    from ganforge.art.animate import save_animation
+    from ganforge.art.latent import class_morph
+    from ganforge.art.provenance import provenance
+
+    classes = [_label(part) for part in str(args.morph).replace(" ", "").split(",") if part]
+    if len(classes) < 2:
+        raise GanforgeError(f"--morph needs at least two classes (ids or names), like 3,8 or sneaker,sandal; got {args.morph!r}.")
+    if args.seed < 0:
+        raise GanforgeError(f"--seed must be >= 0, got {args.seed}.")
+    if args.steps < 1 or args.steps * len(classes) > MAX_FRAMES:
+        raise GanforgeError(f"--steps must be >= 1 and make at most {MAX_FRAMES} frames; got {args.steps} "
+                            f"steps x {len(classes) - 1} legs.")
+    out = _animation_path(args.out, "morph.gif")
+    model = load(args.run, checkpoint=args.checkpoint, device=args.device or "cpu")
+    if not getattr(model, "num_classes", 0):
+        raise GanforgeError("--morph needs a conditional run (trained with classes); this run has none.")
+    ids = [model.class_index(c) for c in classes]
+    frames = class_morph(model, args.seed, ids, steps=args.steps, truncation=truncation, closed=args.closed)
+    meta = provenance(model, "class-morph", seed=args.seed, classes=ids, steps=args.steps, truncation=truncation,
+                      closed=args.closed, fps=float(args.fps))
+    save_animation(frames, out, fps=args.fps, scale=args.scale, metadata=meta)
+    names = [model.class_names[i] if model.class_names else str(i) for i in ids]
+    print(f"Wrote {len(frames)} frames (seed {args.seed}: {' -> '.join(names)}) to {out}")
     return 0
 
 
@@ -105,6 +144,10 @@ def add_commands(subparsers) -> None:
     p.add_argument("--n", type=int, default=8, help="grid size for --grid-around (default 8)")
     p.add_argument("--spread", type=float, default=0.5, help="how far the --grid-around grid reaches, in latent lengths (default 0.5)")
     p.add_argument("--class", dest="class_", default=None, help="class name or id (conditional runs only)")
+    p.add_argument("--morph", default=None, metavar="CLASSES",
+                   help="conditional runs: instead of a walk between seeds, keep --seed and morph through these "
+                        "classes, e.g. 0,3,8 or sneaker,sandal")
+    p.add_argument("--seed", type=int, default=0, help="the latent kept during --morph (default 0)")
     p.add_argument("--checkpoint", default="latest", help="latest, best or a name like step_000500")
     p.add_argument("--device", default=None)
     p.set_defaults(func=cmd_interpolate)

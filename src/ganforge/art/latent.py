@@ -234,8 +234,7 @@ def class_grid(model: "GeneratorModel", seeds: Sequence[int] = (0, 1, 2, 3), cla
     Each row keeps the seed's latent and changes only the class, so style
     (stroke, pose, colour) stays while the class changes; lay it out with
     ``make_grid(images, nrow=K)``.  ``classes``: ids or names, default all.
-    (A smooth morph *between* classes would need soft labels, which the
-    generator API does not take; this is the class-by-class version.)
+    (:func:`class_morph` is the smooth version, through mixtures of classes.)
     """
     num_classes = int(getattr(model, "num_classes", 0) or 0)
     if not num_classes:
@@ -250,3 +249,47 @@ def class_grid(model: "GeneratorModel", seeds: Sequence[int] = (0, 1, 2, 3), cla
     z = torch.cat([model.latents(1, int(s), truncation=truncation).expand(len(ids), -1) for s in seeds])
     labels = torch.tensor(ids * len(seeds), dtype=torch.long)
     return to_uint8_images(model.generate(z, labels))
+
+
+def class_weights_path(ids: Sequence[int], num_classes: int, steps: int, closed: bool = False) -> torch.Tensor:
+    """Class weights (F, K) moving linearly from class to class, F = steps * (len(ids) - 1) + 1.
+
+    Row ``i * steps`` is exactly one-hot on ``ids[i]``; rows between mix two
+    neighbours (each row sums to 1).  ``closed`` goes back to the first class.
+    """
+    if steps < 1:
+        raise GanforgeError(f"steps must be >= 1, got {steps}.")
+    onehots = torch.eye(num_classes)[list(ids) + ([ids[0]] if closed else [])]
+    t = torch.arange(steps, dtype=torch.float32).unsqueeze(1) / steps  # (steps, 1), 0 <= t < 1
+    legs = [(1 - t) * a + t * b for a, b in zip(onehots[:-1], onehots[1:])]
+    if not closed:
+        legs.append(onehots[-1:])
+    return torch.cat(legs)
+
+
+def class_morph(model: "GeneratorModel", seed: int, classes: Sequence, steps: int = 30,
+                truncation: float | None = None, closed: bool = False) -> torch.Tensor:
+    """Conditional runs: one seed's latent kept while the class changes smoothly: uint8 (F, C, H, W).
+
+    The generator is given mixtures of class embeddings (class weights
+    (F, K)), so a "3" melts into an "8" with the same stroke.  Frame
+    ``i * steps`` equals ``model.sample_images(1, seed, labels=classes[i])``
+    pixel for pixel.  F = steps * (len(classes) - 1) + 1 (+ 0 when closed:
+    F = steps * len(classes)).
+    """
+    num_classes = int(getattr(model, "num_classes", 0) or 0)
+    if not num_classes:
+        raise GanforgeError("A class morph needs a conditional run (trained with classes); this model has none.")
+    if len(model.shape) != 3:
+        raise GanforgeError("This model makes points, not images; a class morph needs an image model.")
+    ids = [model.class_index(c) for c in classes]
+    if len(ids) < 2:
+        raise GanforgeError(f"A class morph needs at least two classes, like 3,8; got {list(classes)!r}.")
+    truncation = check_truncation(truncation)
+    weights = class_weights_path(ids, num_classes, steps, closed)
+    z = model.latents(1, int(seed), truncation=truncation).expand(len(weights), -1).contiguous()
+    frames = to_uint8_images(model.generate(z, weights))
+    for i in range(0, len(weights), steps):  # key frames alone and with the class id, as sample() makes them
+        key = torch.tensor([ids[(i // steps) % len(ids)]], dtype=torch.long)
+        frames[i] = to_uint8_images(model.generate(z[i : i + 1], key))[0]
+    return frames

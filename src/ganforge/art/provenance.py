@@ -7,6 +7,7 @@ layout (n, nrow, index, padding, scale), plus the kind of picture:
 ``samples``      a grid of ``model.sample(n, seed)`` (or image ``index`` of it)
 ``latent-grid``  :func:`ganforge.art.latent.latent_grid` around ``seed``
 ``interpolation`` a walk between ``seeds`` (GIF / MP4)
+``class-morph``  :func:`ganforge.art.latent.class_morph`: one ``seed``, class ids ``classes`` (GIF / MP4)
 
 :func:`read_provenance` gets those fields back as typed values and
 :func:`regenerate_from_png` re-creates the picture, pixel for pixel, from the
@@ -27,13 +28,14 @@ from ganforge import __version__ as GANFORGE_VERSION  # noqa: N812
 from ganforge.art.grid import make_grid, save_image
 from ganforge.errors import GanforgeError
 
-KINDS = ("samples", "latent-grid", "interpolation")
+KINDS = ("samples", "latent-grid", "interpolation", "class-morph")
+ANIMATIONS = ("interpolation", "class-morph")
 FORMAT = "1"  # value of the "ganforge" key; bump if fields change meaning
 # How each field is read back; anything else stays text.
 _INTS = {"seed", "n", "nrow", "index", "padding", "scale", "steps", "step", "pad_value"}
 _FLOATS = {"truncation", "spread", "fps"}
 _OPTIONAL = {"truncation", "index", "label", "nrow"}  # "none" <-> None
-_LISTS = {"seeds"}
+_LISTS = {"seeds", "classes"}
 _BOOLS = {"closed"}
 
 
@@ -166,15 +168,44 @@ def _layout(images: torch.Tensor, meta: dict) -> Image.Image:
     return make_grid(images, nrow=nrow, padding=meta.get("padding", 2))
 
 
+def _regenerate_interpolation(model, meta: dict, label, truncation) -> torch.Tensor:
+    from ganforge.art.latent import interpolate
+
+    return interpolate(model, meta["seeds"], steps=meta["steps"], mode=meta.get("mode", "slerp"),
+                       truncation=truncation, closed=bool(meta.get("closed", False)), label=label)
+
+
+def _regenerate_latent_grid(model, meta: dict, label, truncation) -> torch.Tensor:
+    from ganforge.art.latent import latent_grid
+
+    return latent_grid(model, meta["seed"], n=meta["n"], spread=meta["spread"], truncation=truncation, label=label)
+
+
+def _regenerate_class_morph(model, meta: dict, label, truncation) -> torch.Tensor:
+    from ganforge.art.latent import class_morph
+
+    return class_morph(model, meta["seed"], meta["classes"], steps=meta["steps"], truncation=truncation,
+                       closed=bool(meta.get("closed", False)))
+
+
+# kind -> (model, meta, label, truncation) -> uint8 images
+_REGENERATORS = {
+    "samples": lambda model, meta, label, truncation: sample_images(model, meta["n"], meta["seed"], truncation, label),
+    "latent-grid": _regenerate_latent_grid,
+    "interpolation": _regenerate_interpolation,
+    "class-morph": _regenerate_class_morph,
+}
+
+
 def regenerate(meta: dict, run: Path | str | None = None, device: str = "cpu") -> tuple[torch.Tensor, dict]:
     """(uint8 images (N, C, H, W), meta) re-created from provenance fields; ``run`` overrides a moved run folder."""
     from ganforge.api import load
-    from ganforge.art.latent import interpolate, latent_grid
 
     if meta.get("ganforge") != FORMAT or meta.get("kind") not in KINDS:
         raise GanforgeError("This image has no ganforge provenance (it was not saved by ganforge, or its metadata "
                             "was stripped); nothing to regenerate from.")
-    missing = [k for k in ("run", "checkpoint", "seed" if meta["kind"] != "interpolation" else "seeds") if k not in meta]
+    needed = {"interpolation": ("seeds",), "class-morph": ("seed", "classes")}.get(meta["kind"], ("seed",))
+    missing = [k for k in ("run", "checkpoint", *needed) if k not in meta]
     if missing:
         raise GanforgeError(f"The image's provenance lacks {', '.join(missing)}; it cannot be regenerated.")
     folder = Path(run) if run is not None else Path(meta["run"])
@@ -182,14 +213,7 @@ def regenerate(meta: dict, run: Path | str | None = None, device: str = "cpu") -
     if meta.get("weights") and weights_fingerprint(model.source) != meta["weights"]:
         raise GanforgeError(f"The weights in {str(model.source)!r} are not the ones this image was made with "
                             "(the checkpoint was replaced or retrained); regenerating would give other pictures.")
-    kind, label, truncation = meta["kind"], meta.get("label"), meta.get("truncation")
-    if kind == "samples":
-        images = sample_images(model, meta["n"], meta["seed"], truncation, label)
-    elif kind == "latent-grid":
-        images = latent_grid(model, meta["seed"], n=meta["n"], spread=meta["spread"], truncation=truncation, label=label)
-    else:
-        images = interpolate(model, meta["seeds"], steps=meta["steps"], mode=meta.get("mode", "slerp"),
-                             truncation=truncation, closed=bool(meta.get("closed", False)), label=label)
+    images = _REGENERATORS[meta["kind"]](model, meta, meta.get("label"), meta.get("truncation"))
     return images, meta
 
 
@@ -210,7 +234,7 @@ def from_png_command(png_path: Path | str, out_path: Path | str, run: Path | str
                      device: str = "cpu") -> Path:
     """``ganforge generate --from-png FILE --out copy.png``: write the same picture again, same metadata."""
     meta = read_provenance(png_path)
-    if meta.get("kind") == "interpolation":
+    if meta.get("kind") in ANIMATIONS:
         raise GanforgeError(f"{str(png_path)!r} holds an animation's provenance; regenerate it with `ganforge interpolate`.")
     images, meta = regenerate(meta, run=run, device=device)
     return save_image(_layout(images, meta), out_path, to_text(meta), scale=meta.get("scale", 1))

@@ -21,14 +21,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ganforge.errors import GanforgeError
-from ganforge.nn.conditional_norm import replace_batch_norms, set_labels
+from ganforge.nn.conditional_norm import embed_labels, replace_batch_norms, set_labels
 
 GENERATOR_CONDITIONING = ("concat", "cbn")
 DISCRIMINATOR_MODES = ("concat", "projection", "acgan")
 
 
 class ConditionalGenerator(nn.Module):
-    """(z (B, z_dim), y (B,)) -> samples (B, *shape)."""
+    """(z (B, z_dim), y) -> samples (B, *shape); y is class ids (B,) or class weights (B, K)."""
 
     def __init__(self, base_cls: type, shape: tuple[int, ...], z_dim: int, num_classes: int,
                  conditioning: str = "concat", embed_dim: int | None = None, **kwargs) -> None:
@@ -45,7 +45,7 @@ class ConditionalGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         if self.embed is not None:
-            z = torch.cat([z, self.embed(labels)], dim=1)
+            z = torch.cat([z, embed_labels(self.embed, labels).to(z.dtype)], dim=1)
         set_labels(self.net, labels)
         try:
             return self.net(z)

@@ -12,8 +12,23 @@ import torch
 import torch.nn as nn
 
 
+def embed_labels(embedding: nn.Embedding, labels: torch.Tensor) -> torch.Tensor:
+    """Rows of ``embedding`` for class ids (B,), or their mixture for class weights (B, K).
+
+    Weights let a generator be asked for "30% sneaker, 70% sandal": the
+    conditioning moves smoothly between classes (class morphing) while a
+    one-hot row gives exactly the class's own embedding.
+    """
+    if labels.is_floating_point():
+        return labels.to(embedding.weight.dtype) @ embedding.weight
+    return embedding(labels)
+
+
 class ConditionalBatchNorm(nn.Module):
-    """BN over (B, C, ...) whose gamma/beta (C,) come from an embedding of the class (B,)."""
+    """BN over (B, C, ...) whose gamma/beta (C,) come from an embedding of the class.
+
+    Labels are class ids (B,) or class weights (B, K); see :func:`embed_labels`.
+    """
 
     def __init__(self, num_features: int, num_classes: int, dims: int = 2) -> None:
         super().__init__()
@@ -28,7 +43,8 @@ class ConditionalBatchNorm(nn.Module):
         if self.labels is None:
             raise RuntimeError("ConditionalBatchNorm needs labels: call set_labels(module, y) first")
         shape = (len(x), -1) + (1,) * (x.dim() - 2)
-        return self.norm(x) * self.gamma(self.labels).view(shape) + self.beta(self.labels).view(shape)
+        gamma, beta = embed_labels(self.gamma, self.labels), embed_labels(self.beta, self.labels)
+        return self.norm(x) * gamma.view(shape) + beta.view(shape)
 
 
 def replace_batch_norms(module: nn.Module, num_classes: int) -> int:
