@@ -104,7 +104,8 @@ def add_commands(subparsers) -> None:
         description="Compare a run's samples with the real test split in the feature space of the data set's "
                     "committed classifier. Example: ganforge eval runs/digits --metrics fid,kid --n 10000")
     p.add_argument("run", help="run directory (or checkpoint / saved model directory)")
-    p.add_argument("--metrics", help="comma-separated: fid,kid,pr,dc,is,classes,modes,stacked_mnist,inception-fid "
+    p.add_argument("--metrics", help="comma-separated: fid,kid,pr,dc,is,classes,modes,stacked_mnist,inception-fid; "
+                                     "conditional runs also class_acc,intra_fid,cas "
                                      "(default: fid,kid,pr,dc,is,classes; toy2d: modes,fid,kid,pr,dc,classes)")
     p.add_argument("--n", type=int, default=10_000, help="generated samples (default 10000)")
     p.add_argument("--checkpoint", default="latest", help="latest, best or a name like step_000500")
