@@ -8,8 +8,11 @@ Both paths train the same DCGAN (64x64 RGB, batch 64, G/D width from
 photos are larger than the training resolution, so every image is decoded,
 resized and centre-cropped).  "in-memory" decodes the folder once (timed separately: it is paid
 once per run, then cached on disk) and gathers batches by index; "streaming"
-is the straightforward per-image PIL DataLoader pipeline (``data.streaming``),
-with 0 and 2 worker processes.
+is ganforge's per-image PIL DataLoader pipeline (``data.streaming``), with 0
+and 2 worker processes; it already decodes JPEGs at reduced scale
+(``Image.draft``).  "plain per-image PIL" is the same loader with the decode a
+straightforward script does (torchvision ImageFolder + Resize + CenterCrop:
+full-size decode, then resize), patched in for comparison.
 """
 
 from __future__ import annotations
@@ -37,6 +40,18 @@ def make_folder(root: Path, n: int, size: int = 96) -> Path:
         grain = rng.integers(-12, 13, field.shape, dtype=np.int16)  # JPEG size and decode cost like a photo's
         Image.fromarray(np.clip(field + grain, 0, 255).astype(np.uint8)).save(root / f"{i:05d}.jpg", quality=90)
     return root
+
+
+def plain_decode(path: Path, size: int, channels: int) -> np.ndarray:
+    """What a straightforward script does per image: full decode, resize the short side, centre-crop."""
+    with Image.open(path) as img:
+        img = img.convert("RGB" if channels == 3 else "L")
+        w, h = img.size
+        scale = size / min(w, h)
+        img = img.resize((max(size, round(w * scale)), max(size, round(h * scale))), Image.BILINEAR)
+        left, top = (img.width - size) // 2, (img.height - size) // 2
+        array = np.asarray(img.crop((left, top, left + size, top + size)), dtype=np.uint8)
+    return array[None] if channels == 1 else array.transpose(2, 0, 1).copy()
 
 
 def steps_per_second(folder: Path, streaming: bool, workers: int, steps: int, precision: str, cache: Path,
@@ -74,14 +89,25 @@ def main() -> None:
         print(f"# {args.images} JPEGs of {args.photo_size}x{args.photo_size}, one-time decode into memory: "
               f"{time.perf_counter() - start:.1f} s; torch {torch.__version__}, {torch.get_num_threads()} threads, "
               f"{args.precision}")
-        print("| DCGAN width | data path | steps/s | images/s | speed-up vs per-image PIL (0 workers) |")
+        print("| DCGAN width | data path | steps/s | images/s | speed-up vs plain per-image PIL (0 workers) |")
         print("|---|---|---|---|---|")
-        rows = [("in-memory uint8 tensor", False, 0), ("per-image PIL DataLoader, 0 workers", True, 0),
-                ("per-image PIL DataLoader, 2 workers", True, 2)]
+        import ganforge.data.streaming as streaming_module
+
+        rows = [("in-memory uint8 tensor", False, 0, None),
+                ("ganforge streaming (draft decode), 0 workers", True, 0, None),
+                ("ganforge streaming (draft decode), 2 workers", True, 2, None),
+                ("plain per-image PIL, 0 workers", True, 0, plain_decode),
+                ("plain per-image PIL, 2 workers", True, 2, plain_decode)]
+        ganforge_decode = streaming_module.decode_image
         for width in args.widths:
-            results = {label: steps_per_second(folder, streaming, workers, args.steps, args.precision, cache, width)
-                       for label, streaming, workers in rows}
-            base = results["per-image PIL DataLoader, 0 workers"]
+            results = {}
+            for label, streaming, workers, decode in rows:
+                streaming_module.decode_image = decode or ganforge_decode  # workers fork after this
+                try:
+                    results[label] = steps_per_second(folder, streaming, workers, args.steps, args.precision, cache, width)
+                finally:
+                    streaming_module.decode_image = ganforge_decode
+            base = results["plain per-image PIL, 0 workers"]
             for label, rate in results.items():
                 print(f"| {width} | {label} | {rate:.2f} | {64 * rate:.0f} | {rate / base:.2f}x |", flush=True)
 
