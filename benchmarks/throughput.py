@@ -2,6 +2,7 @@
 
     python benchmarks/throughput.py                       # the BENCHMARKS.md table
     python benchmarks/throughput.py --cases mnist-dcgan --precision fp32 bf16 --steps 30
+    python benchmarks/throughput.py --device cuda --precision fp32 bf16 fp16 --steps 50   # on a GPU
 
 A case is a preset plus overrides.  Each case builds the real Trainer (real
 data path, real recipe, optimiser steps), runs warm-up steps, then times
@@ -31,6 +32,8 @@ CASES = {
     "mnist-dcgan": ("mnist-dcgan", []),
     "dcgan-64-rgb": ("mnist-dcgan", ["data.source=folder", "data.resolution=64", "data.channels=3",
                                      "model.z_dim=100", "model.g.width=64", "model.d.width=64"]),
+    # SNGAN ResNet 32x32 (hinge, spectral norm); one step = 5 D steps + 1 G step, as the preset trains
+    "sngan-32": ("cifar10-sngan", ["data.source=folder", "data.resolution=32", "data.channels=3"]),
 }
 
 
@@ -41,14 +44,23 @@ def random_folder(root: Path, n: int = 256, size: int = 64) -> Path:
     return root
 
 
-def matmul_peak(dtype: torch.dtype, n: int = 2048, repeats: int = 10) -> float:
+def matmul_peak(dtype: torch.dtype, device: str = "cpu", n: int = 2048, repeats: int = 10) -> float:
     """GFLOP/s of torch.mm on large square matrices: the practical ceiling of this machine."""
-    a = torch.randn(n, n).to(dtype)
+    if device.startswith("cuda"):
+        n, repeats = 8192, 20
+    a = torch.randn(n, n, device=device).to(dtype)
     a @ a
+    sync(device)
     start = time.perf_counter()
     for _ in range(repeats):
         a @ a
+    sync(device)
     return repeats * 2 * n**3 / (time.perf_counter() - start) / 1e9
+
+
+def sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
 
 
 def step_flops(trainer: Trainer) -> int:
@@ -60,11 +72,11 @@ def step_flops(trainer: Trainer) -> int:
     return counter.get_total_flops()
 
 
-def time_case(name: str, precision: str, steps: int, batch: int, folder: Path) -> tuple[float, float]:
+def time_case(name: str, precision: str, steps: int, batch: int, folder: Path, device: str = "cpu") -> tuple[float, float]:
     preset, overrides = CASES[name]
     extra = [f"data.path={folder}"] if "data.source=folder" in overrides else []
     cfg = load_config(preset, overrides + extra + [f"train.batch_size={batch}", f"train.precision={precision}",
-                                                   "train.progress=false", "train.device=cpu"], name=f"bench-{name}")
+                                                   "train.progress=false", f"train.device={device}"], name=f"bench-{name}")
     with tempfile.TemporaryDirectory() as run_dir:
         trainer = Trainer(cfg, run_dir=run_dir)
         flops = step_flops(trainer)
@@ -74,6 +86,7 @@ def time_case(name: str, precision: str, steps: int, batch: int, folder: Path) -
         for _ in range(steps):
             trainer._train_step()
         float(trainer._sums["d/loss"])  # wait for any queued work
+        sync(device)
         seconds = (time.perf_counter() - start) / steps
         return batch / seconds, flops / seconds / 1e9
 
@@ -84,17 +97,20 @@ def main() -> None:
     parser.add_argument("--precision", nargs="+", default=["fp32", "bf16"])
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
     args = parser.parse_args()
-    peaks = {"fp32": matmul_peak(torch.float32), "bf16": matmul_peak(torch.bfloat16)}
-    print(f"# {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
-    print(f"# matmul peak: fp32 {peaks['fp32']:.0f} GFLOP/s, bf16 {peaks['bf16']:.0f} GFLOP/s")
+    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+    peaks = {p: matmul_peak(dtypes[p], args.device) for p in args.precision}
+    where = torch.cuda.get_device_name() if args.device.startswith("cuda") else (platform.processor() or platform.machine())
+    print(f"# {where}, {torch.get_num_threads()} CPU threads, torch {torch.__version__}")
+    print("# matmul peak: " + ", ".join(f"{p} {v:.0f} GFLOP/s" for p, v in peaks.items()))
     print("| case | precision | batch | images/s | ms/step | GFLOP/s | % of matmul peak |")
     print("|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         folder = random_folder(Path(tmp))
         for name in args.cases:
             for precision in args.precision:
-                ips, gflops = time_case(name, precision, args.steps, args.batch, folder)
+                ips, gflops = time_case(name, precision, args.steps, args.batch, folder, args.device)
                 print(f"| {name} | {precision} | {args.batch} | {ips:.0f} | {1000 * args.batch / ips:.1f} | "
                       f"{gflops:.0f} | {100 * gflops / peaks[precision]:.0f}% |", flush=True)
 
