@@ -41,3 +41,38 @@ def tiny_points_config(tmp_path):
         cfg.out_dir = str(tmp_path / "runs")
         return cfg
     return make
+
+
+# A tiny trained run shared by the art and studio tests (trained once per session, ~1 s each).
+TINY_RUN = ["data.limit=256", "model.z_dim=8", "model.g.width=8", "model.d.width=8", "train.batch_size=16",
+            "train.log_every=1", "train.sample_every=100", "train.checkpoint_every=2", "train.grid_size=16",
+            "train.progress=false", "train.device=cpu", "train.steps=4"]
+
+
+def _train_tiny(tmp_path_factory, preset: str, name: str):
+    from ganforge.training.trainer import Trainer
+
+    root = tmp_path_factory.mktemp(f"{name}-runs")
+    cfg = load_config(preset, TINY_RUN, name=name)
+    cfg.out_dir = str(root)
+    cfg.data.cache_dir = str(root / "cache")
+    return Trainer(cfg, root / name).fit()
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """Path of a run directory with checkpoints (28x28 grey DCGAN, 4 steps)."""
+    return _train_tiny(tmp_path_factory, "mnist-dcgan", "tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_run):
+    from ganforge.api import load
+
+    return load(tiny_run)
+
+
+@pytest.fixture(scope="session")
+def tiny_cond_run(tmp_path_factory):
+    """A tiny class-conditional run (mnist-cgan, 10 digit classes, 4 steps)."""
+    return _train_tiny(tmp_path_factory, "mnist-cgan", "tinyc")

@@ -94,6 +94,18 @@ class Method:
             for group in opt.param_groups:
                 group["lr"] = self.opts.lr * scale
 
+    def start(self, init_x: torch.Tensor, init_n: int = 500):
+        """The seeded start of a supervised classifier: (generator, net, optimiser, weight average).
+
+        The net's data-dependent init sees ``init_n`` images of ``init_x``;
+        the order of random draws is fixed so that runs repeat exactly.
+        """
+        torch.manual_seed(self.ctx.seed)
+        gen = torch.Generator().manual_seed(self.ctx.seed)
+        net = self.build_net()
+        net.init_from(self.init_batch(init_x, gen, init_n))
+        return gen, net, self.optimizer(net.parameters()), WeightAverage(net, self.opts.ema)
+
     def init_batch(self, x: torch.Tensor, gen: torch.Generator, n: int = 500) -> torch.Tensor:
         """A random batch of up to n images (float on the device) for the weight-norm initialisation."""
         return to_model(x[torch.randperm(len(x), generator=gen)[:n]]).to(self.ctx.device)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ganforge.classify.base import METHODS, BatchSampler, Method, WeightAverage
+from ganforge.classify.base import METHODS, BatchSampler, Method
 from ganforge.classify.net import ClassifierNet
 
 INIT_BATCH = 500  # images for the data-dependent weight-norm initialisation
@@ -23,12 +23,7 @@ class Baseline(Method):
 
     def fit(self, labelled_x: torch.Tensor, labelled_y: torch.Tensor, unlabelled_x: torch.Tensor) -> ClassifierNet:
         del unlabelled_x  # the baseline uses labels only
-        torch.manual_seed(self.ctx.seed)
-        gen = torch.Generator().manual_seed(self.ctx.seed)
-        net = self.build_net()
-        net.init_from(self.init_batch(labelled_x, gen, INIT_BATCH))
-        opt = self.optimizer(net.parameters())
-        avg = WeightAverage(net, self.opts.ema)
+        gen, net, opt, avg = self.start(labelled_x, INIT_BATCH)
         sampler = BatchSampler(len(labelled_x), self.opts.batch_size, gen)
         net.train()
         for step in range(self.opts.steps):

@@ -29,7 +29,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from ganforge.classify.base import METHODS, BatchSampler, Method, WeightAverage
+from ganforge.classify.base import METHODS, BatchSampler, Method
 from ganforge.classify.data import TENSOR_FILE_SOURCE, write_tensor_file
 from ganforge.classify.net import ClassifierNet
 from ganforge.data.base import to_uint8_images
@@ -117,12 +117,7 @@ class GANAugment(Method):
                 gen_x, gen_y = self._generated(labelled_x, labelled_y, Path(tmp))
         self.generated = (gen_x, gen_y)  # kept for inspection
 
-        torch.manual_seed(self.ctx.seed)
-        gen = torch.Generator().manual_seed(self.ctx.seed)
-        net = self.build_net()
-        net.init_from(self.init_batch(labelled_x, gen, INIT_BATCH))
-        opt = self.optimizer(net.parameters())
-        avg = WeightAverage(net, self.opts.ema)
+        gen, net, opt, avg = self.start(labelled_x, INIT_BATCH)
         real_sampler = BatchSampler(len(labelled_x), o.batch_size, gen)
         n_gen = round(o.generated_ratio * o.batch_size)
         gen_sampler = BatchSampler(len(gen_x), n_gen, gen) if n_gen else None

@@ -40,9 +40,8 @@ import math
 import os
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-import numpy as np
 import torch
 
 from ganforge.config import Config, DataConfig

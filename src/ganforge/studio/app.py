@@ -203,19 +203,11 @@ def serve(root: Path | str, host: str = "127.0.0.1", port: int = 7860) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m ganforge.studio.app RUNS [--port P] [--host H]`` (same as ``ganforge studio``)."""
-    import argparse
     import sys
 
-    from ganforge.art.commands import add_commands
+    from ganforge.cli import main as cli_main
 
-    parser = argparse.ArgumentParser(prog="ganforge")
-    add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["studio", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return args.func(args)
-    except GanforgeError as exc:
-        print(f"ganforge: error: {exc}", file=sys.stderr)
-        return 2
+    return cli_main(["studio", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":
