@@ -19,6 +19,7 @@ discriminator with such an average).  Nothing is selected on any score.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -47,7 +48,7 @@ class Context:
     log: Callable[[str], None] | None = None  # progress lines; None = quiet
 
 
-class Method:
+class Method(ABC):
     """Base class; subclasses set ``Options`` and implement :meth:`fit`."""
 
     @dataclass
@@ -62,9 +63,9 @@ class Method:
     def __init__(self, opts, ctx: Context) -> None:
         self.opts, self.ctx = opts, ctx
 
+    @abstractmethod
     def fit(self, labelled_x: torch.Tensor, labelled_y: torch.Tensor, unlabelled_x: torch.Tensor) -> ClassifierNet:
         """labelled_x uint8 (n, C, H, W), labelled_y int64 (n,), unlabelled_x uint8 (M, C, H, W) -> trained net."""
-        raise NotImplementedError
 
     @classmethod
     def check_options(cls, opts) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import torch
@@ -15,7 +16,7 @@ from ganforge.registry import Registry
 RECIPES: Registry[type["Recipe"]] = Registry("recipe")
 
 
-class Recipe:
+class Recipe(ABC):
     """Base class: builds G and D from ``cfg.model`` and defines the two steps.
 
     Subclasses set ``Options`` (a dataclass of their settings) and implement
@@ -75,11 +76,13 @@ class Recipe:
         z = torch.randn(n * world, self.z_dim, device=self.device)
         return z[rank * n : (rank + 1) * n] if world > 1 else z
 
+    @abstractmethod
     def d_step(self, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
-        raise NotImplementedError
+        """One D (critic) step's loss on a real batch: {"loss": scalar to backpropagate, ...logged scalars}."""
 
+    @abstractmethod
     def g_step(self, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
-        raise NotImplementedError
+        """One G step's loss (``real`` for recipes that need it, e.g. feature matching): {"loss": ..., ...}."""
 
     def after_d_step(self) -> None:
         """Called after each D optimiser step (e.g. WGAN weight clipping)."""
