@@ -65,9 +65,7 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
         return _class_morph_command(args, truncation)
     seeds = parse_seeds(args.seeds)
     out = _animation_path(args.out, "walk.gif")
-    if args.steps < 1 or args.steps * len(seeds) > MAX_FRAMES:
-        raise GanforgeError(f"--steps must be >= 1 and make at most {MAX_FRAMES} frames; got {args.steps} "
-                            f"steps x {len(seeds) - 1} legs.")
+    _check_frames(args.steps, len(seeds))
     model = load(args.run, checkpoint=args.checkpoint, device=args.device or "cpu")
     frames = interpolate(model, seeds, steps=args.steps, mode=args.mode, truncation=truncation,
                          closed=args.closed, label=label)
@@ -76,6 +74,13 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
     save_animation(frames, out, fps=args.fps, scale=args.scale, metadata=meta)
     print(f"Wrote {len(frames)} frames ({' -> '.join(map(str, seeds))}{' -> ' + str(seeds[0]) if args.closed else ''}) to {out}")
     return 0
+
+
+def _check_frames(steps: int, keys: int) -> None:
+    """``--steps`` between ``keys`` key frames (seeds or classes) must make 1 to MAX_FRAMES frames."""
+    if steps < 1 or steps * keys > MAX_FRAMES:
+        raise GanforgeError(f"--steps must be >= 1 and make at most {MAX_FRAMES} frames; got {steps} "
+                            f"steps x {keys - 1} legs.")
 
 
 def _animation_path(out: str | None, default: str) -> Path:
@@ -99,15 +104,11 @@ def _class_morph_command(args: argparse.Namespace, truncation: float | None) -> 
         raise GanforgeError(f"--morph needs at least two classes (ids or names), like 3,8 or sneaker,sandal; got {args.morph!r}.")
     if args.seed < 0:
         raise GanforgeError(f"--seed must be >= 0, got {args.seed}.")
-    if args.steps < 1 or args.steps * len(classes) > MAX_FRAMES:
-        raise GanforgeError(f"--steps must be >= 1 and make at most {MAX_FRAMES} frames; got {args.steps} "
-                            f"steps x {len(classes) - 1} legs.")
+    _check_frames(args.steps, len(classes))
     out = _animation_path(args.out, "morph.gif")
     model = load(args.run, checkpoint=args.checkpoint, device=args.device or "cpu")
-    if not getattr(model, "num_classes", 0):
-        raise GanforgeError("--morph needs a conditional run (trained with classes); this run has none.")
-    ids = [model.class_index(c) for c in classes]
-    frames = class_morph(model, args.seed, ids, steps=args.steps, truncation=truncation, closed=args.closed)
+    frames = class_morph(model, args.seed, classes, steps=args.steps, truncation=truncation, closed=args.closed)
+    ids = [model.class_index(c) for c in classes]  # provenance stores ids: names may be renamed, ids stay
     meta = provenance(model, "class-morph", seed=args.seed, classes=ids, steps=args.steps, truncation=truncation,
                       closed=args.closed, fps=float(args.fps))
     save_animation(frames, out, fps=args.fps, scale=args.scale, metadata=meta)

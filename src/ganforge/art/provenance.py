@@ -28,7 +28,6 @@ from ganforge import __version__ as GANFORGE_VERSION  # noqa: N812
 from ganforge.art.grid import make_grid, save_image
 from ganforge.errors import GanforgeError
 
-KINDS = ("samples", "latent-grid", "interpolation", "class-morph")
 ANIMATIONS = ("interpolation", "class-morph")
 FORMAT = "1"  # value of the "ganforge" key; bump if fields change meaning
 # How each field is read back; anything else stays text.
@@ -188,13 +187,16 @@ def _regenerate_class_morph(model, meta: dict, label, truncation) -> torch.Tenso
                        closed=bool(meta.get("closed", False)))
 
 
-# kind -> (model, meta, label, truncation) -> uint8 images
+# kind -> (fields its provenance must hold besides run and checkpoint,
+#          (model, meta, label, truncation) -> uint8 images)
 _REGENERATORS = {
-    "samples": lambda model, meta, label, truncation: sample_images(model, meta["n"], meta["seed"], truncation, label),
-    "latent-grid": _regenerate_latent_grid,
-    "interpolation": _regenerate_interpolation,
-    "class-morph": _regenerate_class_morph,
+    "samples": (("seed",), lambda model, meta, label, truncation:
+                sample_images(model, meta["n"], meta["seed"], truncation, label)),
+    "latent-grid": (("seed",), _regenerate_latent_grid),
+    "interpolation": (("seeds",), _regenerate_interpolation),
+    "class-morph": (("seed", "classes"), _regenerate_class_morph),
 }
+KINDS = tuple(_REGENERATORS)
 
 
 def regenerate(meta: dict, run: Path | str | None = None, device: str = "cpu") -> tuple[torch.Tensor, dict]:
@@ -204,7 +206,7 @@ def regenerate(meta: dict, run: Path | str | None = None, device: str = "cpu") -
     if meta.get("ganforge") != FORMAT or meta.get("kind") not in KINDS:
         raise GanforgeError("This image has no ganforge provenance (it was not saved by ganforge, or its metadata "
                             "was stripped); nothing to regenerate from.")
-    needed = {"interpolation": ("seeds",), "class-morph": ("seed", "classes")}.get(meta["kind"], ("seed",))
+    needed, regenerator = _REGENERATORS[meta["kind"]]
     missing = [k for k in ("run", "checkpoint", *needed) if k not in meta]
     if missing:
         raise GanforgeError(f"The image's provenance lacks {', '.join(missing)}; it cannot be regenerated.")
@@ -213,7 +215,7 @@ def regenerate(meta: dict, run: Path | str | None = None, device: str = "cpu") -
     if meta.get("weights") and weights_fingerprint(model.source) != meta["weights"]:
         raise GanforgeError(f"The weights in {str(model.source)!r} are not the ones this image was made with "
                             "(the checkpoint was replaced or retrained); regenerating would give other pictures.")
-    images = _REGENERATORS[meta["kind"]](model, meta, meta.get("label"), meta.get("truncation"))
+    images = regenerator(model, meta, meta.get("label"), meta.get("truncation"))
     return images, meta
 
 
