@@ -6,7 +6,7 @@ TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 DEMO_STEPS ?= 3000
 
-.PHONY: demo test install install-dev clean-demo
+.PHONY: demo test test-fast prepare-test-machine install install-dev clean-demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,5 +28,14 @@ demo: $(VENV)/.installed
 	$(BIN)/ganforge train --preset mnist-dcgan --name demo --overwrite --set train.steps=$(DEMO_STEPS)
 	@echo "Open runs/demo/report.html to see the samples and loss curves."
 
-test: $(VENV)/.installed-dev
+# System packages the tests need (Fashion-MNIST, emoji font, chromium, g++): installed when
+# missing (as root), else one line says what to install.  Quick when all is present.
+prepare-test-machine:
+	scripts/prepare-test-machine.sh
+
+test: prepare-test-machine $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
+
+# The suite without the end-to-end tests marked slow (a few minutes less).
+test-fast: prepare-test-machine $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -m "not slow"

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ganforge.config import load_config
+from ganforge.presets import load_config
 from ganforge.data import load_dataset
 from ganforge.training.trainer import Trainer
 
@@ -64,10 +64,10 @@ def steps_per_second(folder: Path, streaming: bool, workers: int, steps: int, pr
     with tempfile.TemporaryDirectory() as run_dir:
         trainer = Trainer(cfg, run_dir=run_dir)
         for _ in range(3):
-            trainer._train_step()
+            trainer.train_step()
         start = time.perf_counter()
         for _ in range(steps):
-            trainer._train_step()
+            trainer.train_step()
         return steps / (time.perf_counter() - start)
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ganforge.config import load_config
+from ganforge.presets import load_config
 from ganforge.training.trainer import Trainer
 
 CASES = {
@@ -71,7 +71,7 @@ def step_flops(trainer: Trainer) -> int:
     from torch.utils.flop_counter import FlopCounterMode
 
     with FlopCounterMode(display=False) as counter:
-        trainer._train_step()
+        trainer.train_step()
     return counter.get_total_flops()
 
 
@@ -84,11 +84,11 @@ def time_case(name: str, precision: str, steps: int, batch: int, folder: Path, d
         trainer = Trainer(cfg, run_dir=run_dir)
         flops = step_flops(trainer)
         for _ in range(3):
-            trainer._train_step()
+            trainer.train_step()
         start = time.perf_counter()
         for _ in range(steps):
-            trainer._train_step()
-        float(trainer._sums["d/loss"])  # wait for any queued work
+            trainer.train_step()
+        trainer.synchronize()  # wait for any queued work
         sync(device)
         seconds = (time.perf_counter() - start) / steps
         return batch / seconds, flops / seconds / 1e9

@@ -14,7 +14,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from ganforge.config import load_config
+from ganforge.presets import load_config
 from ganforge.training.plots import read_metrics
 from ganforge.training.trainer import Trainer
 

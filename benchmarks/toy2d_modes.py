@@ -1,55 +1,93 @@
-"""Mode coverage of each GAN loss on the toy2d grid of 25 (or ring of 8) Gaussians.
+"""Mode coverage on the toy2d grid of 25 (or ring of 8) Gaussians: each loss, with and without the remedies.
 
-    python benchmarks/toy2d_modes.py                          # 5000 steps x 3 seeds, all losses
-    python benchmarks/toy2d_modes.py --steps 200 --seeds 1    # a quick smoke run
-    python benchmarks/toy2d_modes.py --variant ring8 --losses wgan-gp hinge
+    python benchmarks/toy2d_modes.py --threads 1                            # grid25, every preset, 3 seeds
+    python benchmarks/toy2d_modes.py --variant ring8 --threads 1
+    python benchmarks/toy2d_modes.py --presets nonsaturating --remedies none pack2 mbstd --threads 1
+    python benchmarks/toy2d_modes.py --steps 200 --early 100 --seeds 1      # a quick smoke run
+    python benchmarks/toy2d_modes.py --parallel 3 --threads 1               # 3 runs at once, 1 thread each
 
-Each loss trains its ``toy2d-<variant>-<loss>`` preset (the loss with its
-paper's optimiser, critic steps and stabiliser: clipping for wgan, gradient
-penalty for wgan-gp, spectral norm + TTUR for hinge) for the same number of
-generator steps with each seed.  Then ``--samples`` points (PacGAN uses 2,500)
-are drawn from the trained G and counted with the standard rule
+Each row trains the ``toy2d-<variant>-<preset>`` preset (its loss with its
+paper's optimiser, critic steps and stabiliser) with a *remedy* switched on
+by config overrides (``REMEDIES``: none, PacGAN packing, ProGAN minibatch
+std), for the preset's own number of G steps unless ``--steps`` is given,
+once per seed.  The run is scored at an early checkpoint (``--early``: how
+fast the loss finds the modes) and at its end (where it ends): ``--samples``
+points (PacGAN uses 2,500) drawn from G are counted with the standard rule
 (``ganforge.metrics.modes.toy2d_modes``; VEEGAN / PacGAN): a sample is high
 quality within 3 std of its nearest centre, a mode is covered when it gets at
-least one high-quality sample.  Prints a markdown table of mean +- std over
-the seeds.
+least one high-quality sample, and the reverse KL is KL(histogram of the
+high-quality samples over the modes || uniform), as in PacGAN's code.
+Prints a markdown table of mean ± std over the seeds and writes every run's
+numbers to ``--json`` when given.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import multiprocessing
 import platform
 import statistics
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import torch
 
 import ganforge
-from ganforge.config import load_config
+from ganforge.presets import load_config
 from ganforge.data.toy2d import mode_centres
+from ganforge.files import write_text_atomic
 from ganforge.metrics.modes import toy2d_modes
 from ganforge.training.trainer import Trainer
 
-LOSSES = ["gan", "nonsaturating", "wgan", "wgan-gp", "lsgan", "hinge"]
-LABELS = {"gan": "gan (minimax)"}
+PRESET_DIR = Path(ganforge.__file__).parent / "presets"
+# remedy name -> config overrides; packing keeps the batch size (D sees batch / pack packs).
+REMEDIES = {
+    "none": [],
+    "pack2": ["model.pack=2"],
+    "pack4": ["model.pack=4"],
+    "mbstd": ["model.d.minibatch_std=4"],
+}
+METRICS = (("modes_hit", ".1f", 1.0), ("high_quality_rate", ".1f", 100.0), ("reverse_kl", ".2f", 1.0))
 
 
-def run_one(variant: str, loss: str, steps: int, seed: int, samples: int, out_dir: Path, device: str) -> dict:
-    preset = f"toy2d-{variant}-{loss}"
-    cfg = load_config(preset, [f"train.steps={steps}", f"train.seed={seed}", "train.progress=false",
-                               f"train.device={device}", f"train.log_every={max(1, steps // 10)}",
-                               f"train.sample_every={steps}", f"train.checkpoint_every={steps}"],
-                      name=f"{preset}-s{seed}")
+def cpu_name() -> str:
+    """The CPU model (/proc/cpuinfo on Linux; the platform's processor string elsewhere)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def presets_of(variant: str) -> list[str]:
+    """The preset suffixes X of every ``toy2d-<variant>-X.yaml``, e.g. "gan", "nonsaturating"."""
+    prefix = f"toy2d-{variant}-"
+    return sorted(p.stem[len(prefix):] for p in PRESET_DIR.glob(f"{prefix}*.yaml"))
+
+
+def run_one(variant: str, preset: str, remedy: str, args, seed: int, out_dir: Path) -> dict:
+    """Train one seed; returns {"early": metrics, "end": metrics, "seconds", "steps"}."""
+    name = f"toy2d-{variant}-{preset}"
+    cfg = load_config(name, [f"train.seed={seed}", "train.progress=false", f"train.device={args.device}",
+                             "train.precision=fp32", *REMEDIES[remedy]], name=f"{name}-{remedy}-s{seed}")
+    steps = args.steps or cfg.train.steps
+    early = min(args.early, steps)
+    cfg.train.steps, cfg.train.checkpoint_every, cfg.train.sample_every = steps, early, steps
+    cfg.train.log_every, cfg.train.keep_checkpoints = max(1, steps // 10), steps // early + 1
     cfg.out_dir = str(out_dir)
     start = time.perf_counter()
     run = Trainer(cfg, overwrite=True).fit()
     seconds = time.perf_counter() - start
-    points = ganforge.load(run).sample(samples, seed=10_000 + seed)  # (samples, 2)
     centres, std = mode_centres(variant)
-    result = toy2d_modes(points, centres, std)
-    return {**result, "seconds": seconds}
+    score = lambda which: toy2d_modes(  # noqa: E731
+        ganforge.load(run, checkpoint=which).sample(args.samples, seed=10_000 + seed), centres, std)
+    return {"early": score(f"step_{early:06d}"), "end": score("latest"), "seconds": seconds, "steps": steps,
+            "early_step": early}
 
 
 def mean_std(values: list[float], fmt: str) -> str:
@@ -58,43 +96,60 @@ def mean_std(values: list[float], fmt: str) -> str:
     return f"{format(statistics.mean(values), fmt)} ± {format(statistics.stdev(values), fmt)}"
 
 
+def row(preset: str, remedy: str, results: list[dict]) -> str:
+    """One markdown row: early and end metrics (mean ± std over seeds), end modes per seed, time."""
+    cells = [preset, remedy, str(results[0]["early_step"]), str(results[0]["steps"])]
+    for when in ("early", "end"):
+        cells += [mean_std([scale * r[when][key] for r in results], fmt) for key, fmt, scale in METRICS]
+    cells += [" ".join(str(int(r["end"]["modes_hit"])) for r in results),
+              mean_std([r["seconds"] for r in results], ".0f")]
+    return "| " + " | ".join(cells) + " |"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=5000, help="generator steps per run")
-    parser.add_argument("--seeds", type=int, default=3, help="number of seeds (0, 1, ...) per loss")
     parser.add_argument("--variant", default="grid25", choices=["grid25", "ring8"])
-    parser.add_argument("--losses", nargs="+", default=LOSSES, choices=LOSSES)
-    parser.add_argument("--samples", type=int, default=2500, help="generated points counted per run")
+    parser.add_argument("--presets", nargs="+", default=None,
+                        help="preset suffixes (default: every toy2d-<variant>-*.yaml)")
+    parser.add_argument("--remedies", nargs="+", default=["none"], choices=list(REMEDIES))
+    parser.add_argument("--steps", type=int, default=0, help="G steps per run (0: each preset's own)")
+    parser.add_argument("--early", type=int, default=2000, help="G step of the early score")
+    parser.add_argument("--seeds", type=int, default=3, help="number of seeds (0, 1, ...) per row")
+    parser.add_argument("--samples", type=int, default=2500, help="generated points counted per score")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads per run (0 = torch's default)")
+    parser.add_argument("--parallel", type=int, default=1, help="runs at once, each in its own process")
     parser.add_argument("--out-dir", default=None, help="keep the runs here (default: a temporary folder)")
+    parser.add_argument("--json", default=None, help="write every run's numbers to this file")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    presets = args.presets or presets_of(args.variant)
 
-    with tempfile.TemporaryDirectory() as tmp:
+    rows, raw = [], {}
+    cells = [(preset, remedy) for preset in presets for remedy in args.remedies]
+    with tempfile.TemporaryDirectory() as tmp, ProcessPoolExecutor(
+            args.parallel, mp_context=multiprocessing.get_context("spawn"),
+            initializer=torch.set_num_threads, initargs=(args.threads or torch.get_num_threads(),)) as pool:
         out_dir = Path(args.out_dir or tmp)
-        rows = []
-        for loss in args.losses:
-            results = [run_one(args.variant, loss, args.steps, seed, args.samples, out_dir, args.device)
-                       for seed in range(args.seeds)]
-            modes_total = int(results[0]["modes_total"])
-            rows.append((
-                LABELS.get(loss, loss),
-                mean_std([r["modes_hit"] for r in results], ".1f"),
-                mean_std([100 * r["high_quality_rate"] for r in results], ".1f"),
-                " ".join(str(int(r["modes_hit"])) for r in results),
-                mean_std([r["seconds"] for r in results], ".0f"),
-            ))
-            print(f"done: {loss}", flush=True)
+        futures = {cell: [pool.submit(run_one, args.variant, *cell, args, seed, out_dir) for seed in range(args.seeds)]
+                   for cell in cells}
+        for (preset, remedy), runs in futures.items():
+            results = [f.result() for f in runs]
+            rows.append(row(preset, remedy, results))
+            raw[f"{preset}/{remedy}"] = results
+            print(f"done: {preset} {remedy}", flush=True)
 
-    print(f"\ntoy2d {args.variant}: {args.steps} G steps, {args.seeds} seed(s), {args.samples} samples counted; "
-          f"{platform.processor() or platform.machine()}, torch {torch.__version__}, {torch.get_num_threads()} threads\n")
-    print(f"| loss | modes covered (of {modes_total}) | high-quality samples % | modes per seed | train time s |")
-    print("|---|---|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    total = int(mode_centres(args.variant)[0].shape[0])
+    print(f"\ntoy2d {args.variant}: {args.seeds} seed(s), {args.samples} samples counted; "
+          f"{cpu_name()}, torch {torch.__version__}, {torch.get_num_threads()} threads\n")
+    print(f"| preset | remedy | early step | end step | early modes (of {total}) | early HQ % | early rKL "
+          f"| end modes | end HQ % | end rKL | end modes per seed | train time s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
+    if args.json:
+        write_text_atomic(Path(args.json), json.dumps(raw, indent=1))
 
 
 if __name__ == "__main__":

@@ -3,19 +3,21 @@
 import pytest
 import torch
 
-from ganforge.config import load_config
+from ganforge.presets import load_config
 
 torch.set_num_threads(2)
 
+# precision=fp32 everywhere: the image presets say `auto`, which is bf16 on CPUs with AMX /
+# AVX512-BF16 and fp32 elsewhere, and the suite must run the same maths on every machine.
 TINY_IMAGE = [
     "data.limit=256", "model.z_dim=8", "model.g.width=8", "model.d.width=8",
     "train.batch_size=16", "train.log_every=1", "train.sample_every=2", "train.checkpoint_every=2",
-    "train.grid_size=16", "train.progress=false", "train.device=cpu",
+    "train.grid_size=16", "train.progress=false", "train.device=cpu", "train.precision=fp32",
 ]
 TINY_POINTS = [
     "data.limit=512", "model.g.hidden=[16, 16]", "model.d.hidden=[16, 16]",
     "train.batch_size=32", "train.log_every=1", "train.sample_every=2", "train.checkpoint_every=2",
-    "train.progress=false", "train.device=cpu",
+    "train.progress=false", "train.device=cpu", "train.precision=fp32",
 ]
 
 
@@ -23,6 +25,16 @@ TINY_POINTS = [
 def _isolated_cache(tmp_path_factory, monkeypatch):
     # Each test session gets its own dataset cache; nothing is written to ~/.cache.
     monkeypatch.setenv("GANFORGE_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+@pytest.fixture(autouse=True)
+def _cpu_without_bf16_units(monkeypatch):
+    # A config a test forgot to pin still runs the same maths on every CPU: `precision: auto`
+    # (and the extractor's auto) resolve as on a CPU without bf16 units.  Tests of `auto`
+    # itself patch the probe again (tests/training/test_precision_auto.py).
+    from ganforge.training import device
+
+    monkeypatch.setattr(device, "cpu_has_fast_bf16", lambda: False)
 
 
 @pytest.fixture
@@ -46,7 +58,7 @@ def tiny_points_config(tmp_path):
 # A tiny trained run shared by the art and studio tests (trained once per session, ~1 s each).
 TINY_RUN = ["data.limit=256", "model.z_dim=8", "model.g.width=8", "model.d.width=8", "train.batch_size=16",
             "train.log_every=1", "train.sample_every=100", "train.checkpoint_every=2", "train.grid_size=16",
-            "train.progress=false", "train.device=cpu", "train.steps=4"]
+            "train.progress=false", "train.device=cpu", "train.steps=4", "train.precision=fp32"]
 
 
 def _train_tiny(tmp_path_factory, preset: str, name: str):

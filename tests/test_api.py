@@ -37,3 +37,31 @@ def test_bad_sample_arguments(tiny_points_config):
         model.sample(2, seed=-1)
     with pytest.raises(GanforgeError, match=">= 1"):
         model.sample(0)
+
+
+POINTS = ["data.limit=64", "model.g.hidden=[8]", "model.d.hidden=[8]", "train.batch_size=16", "train.log_every=1",
+          "train.sample_every=100", "train.checkpoint_every=2", "train.progress=false", "train.device=cpu",
+          "train.precision=fp32"]
+
+
+def test_train_a_preset_by_name_then_resume_it(tmp_path, monkeypatch):
+    from ganforge.training.plots import read_metrics
+
+    monkeypatch.chdir(tmp_path)  # runs/ is relative to the working folder
+    run = ganforge.train("toy2d-gan", POINTS + ["train.steps=2"], name="api")
+    assert run.resolve() == (tmp_path / "runs" / "api").resolve()
+    again = ganforge.train("toy2d-gan", POINTS + ["train.steps=4"], name="api", resume=True)
+    assert again.resolve() == run.resolve()
+    assert [r["step"] for r in read_metrics(run / "metrics.jsonl") if "d/loss" in r] == [1, 2, 3, 4]
+    straight = ganforge.train("toy2d-gan", POINTS + ["train.steps=4"], name="straight")
+    assert torch.equal(ganforge.load(run).sample(8, seed=0), ganforge.load(straight).sample(8, seed=0))
+    with pytest.raises(GanforgeError, match="already"):  # the same name without resume is not trained over
+        ganforge.train("toy2d-gan", POINTS + ["train.steps=4"], name="api")
+
+
+def test_generator_model_to_moves_the_generator(tiny_points_config):
+    # "meta" is a device every machine has: parameters move there without data
+    model = ganforge.load(ganforge.train(tiny_points_config(steps=2)))
+    assert model.to("meta") is model  # chains
+    assert model.device == torch.device("meta")
+    assert all(p.device.type == "meta" for p in model.generator.parameters())

@@ -2,7 +2,8 @@
 
 import pytest
 
-from ganforge.config import Config, apply_overrides, config_from_dict, load_config, parse_override, preset_names, to_yaml
+from ganforge.config import Config, to_yaml
+from ganforge.presets import apply_overrides, config_from_dict, load_config, parse_override, preset_names, validate
 from ganforge.errors import GanforgeError
 import yaml
 
@@ -64,5 +65,9 @@ def test_section_override_on_a_value_is_refused():
         apply_overrides({"name": "x"}, ["name.sub=1"])
 
 
-def test_defaults_are_valid():
-    config_from_dict(Config().to_dict())
+def test_defaults_are_valid_and_round_trip():
+    # Config() is what a YAML file without a section falls back to: it must pass validation
+    # (validate raises on a bad default) and come back unchanged through a run's config.yaml.
+    defaults = Config()
+    validate(defaults)
+    assert config_from_dict(yaml.safe_load(to_yaml(defaults))) == defaults

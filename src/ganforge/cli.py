@@ -14,6 +14,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -21,7 +22,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ganforge import limits
 from ganforge.errors import GanforgeError
+from ganforge.files import atomic_write, os_error_message
+from ganforge.outputs import output_file, output_folder
 
 FORMATS = ("png", "png-dir", "npy")
 
@@ -30,7 +34,8 @@ FORMATS = ("png", "png-dir", "npy")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from ganforge.config import config_from_dict, load_config, apply_overrides, to_yaml
+    from ganforge.config import to_yaml
+    from ganforge.presets import config_from_dict, load_config, apply_overrides
     from ganforge.training.trainer import Trainer
     import yaml
 
@@ -41,10 +46,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         overrides.append(f"train.device={args.device}")
     if args.resume:
         run_dir = Path(args.resume)
-        saved = run_dir / "config.yaml"
-        if not saved.is_file():
-            raise GanforgeError(f"{str(run_dir)!r} is not a run directory (no config.yaml); give the folder a run was trained into.")
-        cfg = config_from_dict(apply_overrides(yaml.safe_load(saved.read_text()), overrides))
+        from ganforge.presets import read_run_config  # a missing or damaged config.yaml: one line naming it
+        cfg = config_from_dict(apply_overrides(read_run_config(run_dir), overrides))
     else:
         if not args.preset:
             raise GanforgeError("Give --preset NAME (see `ganforge list`) or --resume RUN_DIR.")
@@ -56,7 +59,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(to_yaml(cfg), end="")
         print(f"# dry run: config is valid; would train into {run_dir}")
         return 0
-    out = Trainer(cfg, run_dir, resume=bool(args.resume), overwrite=args.overwrite).fit()
+    if args.checkpoint and not args.resume:
+        raise GanforgeError("--checkpoint picks where a resumed run continues from; use it with --resume RUN_DIR.")
+    output_folder(run_dir if args.resume else run_dir.parent, "--resume" if args.resume else "--out-dir")  # before any work
+    trainer = Trainer(cfg, run_dir, resume=bool(args.resume), overwrite=args.overwrite,
+                      checkpoint=args.checkpoint or "latest")
+    out = trainer.fit()
+    if trainer.stop.exit_code:  # stopped by Ctrl-C / SIGTERM: unfinished, say so in the exit status
+        return trainer.stop.exit_code
     samples = sorted((out / "samples").glob("*.png"))
     print(f"Run directory: {out}")
     if samples:
@@ -69,50 +79,87 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from ganforge.api import load
     from ganforge.art import provenance
-    from ganforge.art.grid import make_grid, save_image
-    from ganforge.data.base import to_uint8_images
 
     if args.from_png:
-        out = provenance.from_png_command(args.from_png, args.out or "regenerated.png", run=args.run,
+        out = provenance.from_png_command(args.from_png, output_file(args.out or "regenerated.png"), run=args.run,
                                           device=args.device or "cpu")
         print(f"Regenerated {args.from_png} -> {out}")
         return 0
     if not args.run:
         raise GanforgeError("Give a run directory (e.g. ganforge generate runs/demo) or --from-png FILE.")
-    if args.n < 1 or args.n > 100_000:
-        raise GanforgeError(f"--n must be between 1 and 100000, got {args.n}.")
-    model = load(args.run, checkpoint=args.checkpoint, device=args.device or "cpu")
-    labels, nrow = args.class_, args.nrow
+    limits.check_count(args.n)
+    limits.check_seed(args.seed)
     if args.per_class is not None:
-        if not model.num_classes:
-            raise GanforgeError("--per-class needs a conditional run (recipe cgan, acgan or projection).")
-        if args.per_class < 1:
-            raise GanforgeError(f"--per-class must be >= 1, got {args.per_class}.")
-        args.n, nrow = args.per_class * model.num_classes, args.per_class
-        labels = torch.arange(model.num_classes).repeat_interleave(args.per_class)
-    samples = model.sample(args.n, seed=args.seed, labels=labels, truncation=args.truncation)
-    out = Path(args.out or _default_out(args.format))
-    if args.format == "npy":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        np.save(out, samples.numpy())
-    elif len(model.shape) != 3:
-        raise GanforgeError("This model makes points, not images; use --format npy.")
-    elif args.format == "png":
-        if args.per_class is not None:  # a class-per-row grid: provenance records the seed and layout
-            meta = {"run": str(args.run), "checkpoint": model.source.name, "seed": args.seed, "per_class": args.per_class}
-            save_image(make_grid(to_uint8_images(samples), nrow=nrow), out, meta)
-        else:
-            provenance.save_samples(model, out, n=args.n, seed=args.seed, truncation=args.truncation, nrow=nrow,
-                                    label=args.class_)
+        limits.check_count(args.per_class, "--per-class")
     else:
-        images = to_uint8_images(samples)
-        out.mkdir(parents=True, exist_ok=True)
-        for i, image in enumerate(images):
-            meta = provenance.provenance(model, "samples", seed=args.seed, n=args.n, nrow=None, padding=0, scale=1,
-                                         truncation=args.truncation, index=i, label=args.class_)
-            save_image(make_grid(image[None], nrow=1, padding=0), out / f"{i:05d}.png", provenance.to_text(meta))
-    print(f"Wrote {args.n} samples to {out}")
+        limits.check_nrow(args.nrow, args.n)
+    out = Path(args.out or _default_out(args.format))
+    out = output_folder(out) if args.format == "png-dir" else output_file(out)  # before any work
+    model = load(args.run, checkpoint=args.checkpoint, device=args.device or "cpu")
+    n, labels, nrow = _layout(args, model)
+    if args.format != "npy" and len(model.shape) != 3:
+        raise GanforgeError("This model makes points, not images; use --format npy.")
+    limits.check_samples(n, model.shape, "--per-class x classes" if args.per_class else "--n")
+    if args.format == "png":
+        limits.check_grid(n, model.shape, nrow)
+    make = lambda: model.sample(n, seed=args.seed, labels=labels, truncation=args.truncation)  # noqa: E731
+    _WRITERS[args.format](args, model, make, out, nrow)
+    print(f"Wrote {n} samples to {out}")
     return 0
+
+
+def _layout(args: argparse.Namespace, model) -> tuple[int, object, int | None]:
+    """(number of samples, labels, images per row): --per-class makes one row per class."""
+    if args.per_class is None:
+        return args.n, args.class_, args.nrow
+    if not model.num_classes:
+        from ganforge.recipes.base import conditional_recipes
+
+        raise GanforgeError(f"--per-class needs a conditional run ({conditional_recipes()}).")
+    n = limits.check_count(args.per_class * model.num_classes, f"--per-class ({args.per_class}) x {model.num_classes} classes")
+    from ganforge.data.base import class_blocks
+
+    return n, class_blocks(model.num_classes, args.per_class), args.per_class
+
+
+def _write_npy(args, model, make, out: Path, nrow) -> None:
+    """samples (N, *shape) float -> one .npy file.  ``make()`` draws the samples (writers that resample skip it)."""
+    samples = make().numpy()
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:  # a file object: np.save would append ".npy" to the temporary name
+            np.save(f, samples)
+
+    atomic_write(out, write)
+
+
+def _write_png(args, model, make, out: Path, nrow) -> None:
+    """One grid PNG with provenance (a class-per-row grid records its seed and layout)."""
+    from ganforge.art import provenance
+    from ganforge.art.grid import make_grid, save_image
+    from ganforge.data.base import to_uint8_images
+
+    if args.per_class is not None:
+        meta = {"run": str(args.run), "checkpoint": model.source.name, "seed": args.seed, "per_class": args.per_class}
+        save_image(make_grid(to_uint8_images(make()), nrow=nrow), out, meta)
+    else:
+        provenance.save_samples(model, out, n=args.n, seed=args.seed, truncation=args.truncation, nrow=nrow,
+                                label=args.class_)
+
+
+def _write_png_dir(args, model, make, out: Path, nrow) -> None:
+    """One PNG per sample, each with the provenance of its index."""
+    from ganforge.art import provenance
+    from ganforge.art.grid import make_grid, save_image
+    from ganforge.data.base import to_uint8_images
+
+    for i, image in enumerate(to_uint8_images(make())):
+        meta = provenance.provenance(model, "samples", seed=args.seed, n=args.n, nrow=None, padding=0, scale=1,
+                                     truncation=args.truncation, index=i, label=args.class_)
+        save_image(make_grid(image[None], nrow=1, padding=0), out / f"{i:05d}.png", provenance.to_text(meta))
+
+
+_WRITERS = {"npy": _write_npy, "png": _write_png, "png-dir": _write_png_dir}
 
 
 def _default_out(fmt: str) -> str:
@@ -120,7 +167,7 @@ def _default_out(fmt: str) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from ganforge.config import preset_dict, preset_names
+    from ganforge.presets import preset_dict, preset_names
     from ganforge.data.registry import describe_sources
     from ganforge.losses import LOSSES
     from ganforge.nets import ARCHS
@@ -128,9 +175,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     sections = {
         "presets": [(n, preset_dict(n).get("description", "")) for n in preset_names()],
-        "recipes": [(n, _first_line(RECIPES.get(n).__doc__)) for n in RECIPES.names()],
-        "losses": [(n, _first_line(LOSSES.get(n).__doc__)) for n in LOSSES.names()],
-        "architectures": [(n, _first_line(__import__(ARCHS.get(n).generator.__module__, fromlist=["_"]).__doc__)) for n in ARCHS.names()],
+        "recipes": [(n, first_line(RECIPES.get(n).__doc__)) for n in RECIPES.names()],
+        "losses": [(n, first_line(LOSSES.get(n).__doc__)) for n in LOSSES.names()],
+        "architectures": [(n, first_line(__import__(ARCHS.get(n).generator.__module__, fromlist=["_"]).__doc__)) for n in ARCHS.names()],
         "data": describe_sources(),
     }
     wanted = [args.what] if args.what else list(sections)
@@ -146,15 +193,18 @@ def cmd_data_list(args: argparse.Namespace) -> int:
     return cmd_list(args)
 
 
-def _first_line(text: str | None) -> str:
-    return (text or "").strip().splitlines()[0] if text and text.strip() else ""
-
-
 # ------------------------------------------------------------------ parser
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line like every other ganforge error (sub-parsers inherit it)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ganforge", description="Train, watch, measure and use GANs.")
+    parser = OneLineParser(prog="ganforge", description="Train, watch, measure and use GANs.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("train", help="train a preset", description="Train a GAN. Example: ganforge train --preset mnist-dcgan --set train.steps=2000")
@@ -165,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     p.add_argument("--data-dir", help="folder with the data set's files (e.g. MNIST IDX files); same as --set data.data_dir=DIR")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its latest checkpoint")
+    p.add_argument("--checkpoint", metavar="NAME", help="with --resume: continue from this checkpoint (e.g. step_000500 or 500)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory of the same name")
     p.add_argument("--dry-run", action="store_true", help="print the resolved config and stop")
     p.set_defaults(func=cmd_train)
@@ -190,11 +241,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     from ganforge.art.commands import add_commands as add_art_commands
     from ganforge.classify.commands import add_commands as add_classify_commands
+    from ganforge.export.commands import add_commands as add_export_commands
+    from ganforge.health.commands import add_commands as add_health_commands
     from ganforge.metrics.commands import add_commands as add_metric_commands
+    from ganforge.studio.commands import add_commands as add_studio_commands
+    from ganforge.translate.commands import add_commands as add_translate_commands
 
     add_metric_commands(sub)  # eval, metrics train-extractor / floor / list
-    add_art_commands(sub)  # interpolate, studio
+    add_art_commands(sub)  # interpolate
+    add_studio_commands(sub)  # studio
     add_classify_commands(sub)  # classify, predict
+    add_export_commands(sub)  # export (onnx, torchscript, web)
+    add_translate_commands(sub)  # translate (pix2pix / CycleGAN runs)
+    add_health_commands(sub)  # doctor
 
     p = sub.add_parser("data", help="data sources")
     data_sub = p.add_subparsers(dest="data_command", required=True)
@@ -218,14 +277,58 @@ def _show_notices_plainly() -> None:
     warnings.showwarning = show
 
 
+def _check_int_arguments(args: argparse.Namespace) -> None:
+    """No whole-number argument may overflow the C integers behind torch (e.g. --seed 99999999999999999999).
+
+    Each command checks its own ranges; this catches any argument it does not.
+    """
+    for name, value in vars(args).items():
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > limits.MAX_SEED:
+            raise GanforgeError(f"--{name.rstrip('_').replace('_', '-')} {value} is too large; "
+                                f"whole-number arguments must be below {limits.MAX_SEED:,}.")
+
+
+def _fail(message: str, code: int) -> int:
+    """Print one line on stderr (a message's own line breaks folded) and return the exit status."""
+    print("ganforge: error: " + " ".join(str(message).split()), file=sys.stderr)
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    _show_notices_plainly()
+    """The one error boundary: every failure is one line on stderr and a non-zero status.
+
+    GanforgeError (bad input, with its fix) -> 2; OSError (disk full, permission) -> 1
+    with :func:`ganforge.files.os_error_message`; Ctrl-C -> 130; MemoryError and any
+    other exception -> 1 ("internal error"). ``GANFORGE_DEBUG=1`` re-raises for the traceback.
+    """
+    debug = os.environ.get("GANFORGE_DEBUG", "") not in ("", "0")
     try:
+        args = build_parser().parse_args(argv)
+        _check_int_arguments(args)
+        _show_notices_plainly()
         return args.func(args)
     except GanforgeError as exc:
-        print(f"ganforge: error: {exc}", file=sys.stderr)
-        return 2
+        if debug:
+            raise
+        return _fail(str(exc), 2)
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        return _fail("interrupted (Ctrl-C).", 130)
+    except OSError as exc:
+        if debug:
+            raise
+        return _fail(os_error_message(exc), 1)
+    except MemoryError:
+        if debug:
+            raise
+        return _fail("out of memory; ask for fewer samples, a smaller batch or a smaller model "
+                     "(rerun with GANFORGE_DEBUG=1 for the traceback).", 1)
+    except Exception as exc:  # noqa: BLE001 - the one boundary: a bug is one line too, the traceback on request
+        if debug:
+            raise
+        first = (str(exc).splitlines() or [""])[0][:200]
+        return _fail(f"internal error: {exc.__class__.__name__}: {first}; rerun with GANFORGE_DEBUG=1 for the traceback.", 1)
 
 
 if __name__ == "__main__":

@@ -1,25 +1,25 @@
-"""Experiment configuration: dataclasses, YAML presets, ``--set`` overrides.
+"""Experiment configuration: the schema dataclasses and their strict coercion (the ground floor).
 
-A run is described by one :class:`Config`.  It is built from a named preset
-(``presets/<name>.yaml``) or a YAML file, then ``key.sub=value`` overrides are
-applied, then every field is checked.  Unknown keys and bad values raise a
+A run is described by one :class:`Config`.  :mod:`ganforge.presets` builds it
+from a named preset (``presets/<name>.yaml``) or a YAML file plus
+``key.sub=value`` overrides, then checks every field (:func:`check_values` here,
+the registry-dependent sections there).  Unknown keys and bad values raise a
 :class:`GanforgeError` that lists what is valid, so a typo never silently
 trains the wrong thing.
 
 Sections whose keys depend on a registered variant (``recipe`` options and the
 ``model.g`` / ``model.d`` network arguments) stay dicts here and are checked
-against that variant's signature by :func:`validate`.
+against that variant's signature by :func:`ganforge.presets.validate`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import types
 import typing
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -53,6 +53,7 @@ class ModelConfig:
     z_dim: int = 100
     g: dict = field(default_factory=dict)  # generator keyword arguments
     d: dict = field(default_factory=dict)  # discriminator keyword arguments
+    pack: int = 1  # PacGAN packing: D judges this many samples jointly (1 = off); batch_size must divide by it
 
 
 @dataclass
@@ -92,6 +93,11 @@ class TrainConfig:
     channels_last: bool = False  # NHWC memory format for conv nets (faster on some CPUs / tensor cores)
     compile: bool = False  # torch.compile G and D (dynamic=False); pays off on long GPU runs
     progress: bool = True  # tqdm progress bar
+    on_divergence: str = "stop"  # non-finite losses/gradients: stop (keep the last good checkpoint) | rollback (reload it, halve the lrs)
+    max_bad_steps: int = 10  # non-finite steps (skipped) in one log interval before on_divergence acts
+    max_rollbacks: int = 3  # on_divergence=rollback: give up (stop) after this many rollbacks
+    health: str | bool = "warn"  # training-health monitor (YAML reads a bare `off` as false: same as "off"): warn (print diagnoses) | stop (stop at a serious one) | off
+    tensorboard: bool = False  # also write TensorBoard event files into runs/NAME/tb (needs ganforge[tensorboard])
 
 
 @dataclass
@@ -208,92 +214,6 @@ def _unknown_key(path: str, key: str, valid: list[str]) -> str:
 
 
 # ----------------------------------------------------------------------------
-# presets and overrides
-
-
-def preset_names() -> list[str]:
-    folder = resources.files("ganforge") / "presets"
-    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
-
-
-def _read_yaml(path: Path | Any, what: str) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise GanforgeError(f"{what} is not valid YAML ({exc.__class__.__name__}); fix the file.") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise GanforgeError(f"{what} must hold a mapping of settings at the top level.")
-    return data
-
-
-def preset_dict(name: str) -> dict:
-    """The raw settings of a preset name, or of a YAML file path."""
-    if name.endswith((".yaml", ".yml")) or "/" in name:
-        path = Path(name)
-        if not path.is_file():
-            raise GanforgeError(f"Config file {name!r} does not exist; give a preset name (ganforge list) or a YAML path.")
-        return _read_yaml(path, f"Config file {name!r}")
-    if name not in preset_names():
-        close = difflib.get_close_matches(name, preset_names(), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise GanforgeError(f"Unknown preset {name!r}.{hint} Choose one of: {', '.join(preset_names())}.")
-    return _read_yaml(resources.files("ganforge") / "presets" / f"{name}.yaml", f"Preset {name!r}")
-
-
-def parse_override(text: str) -> tuple[list[str], Any]:
-    """``"train.steps=500"`` -> (["train", "steps"], 500); the value is parsed as YAML."""
-    if "=" not in text:
-        raise GanforgeError(f"Override {text!r} must look like key.sub=value, e.g. train.steps=500.")
-    key, raw = text.split("=", 1)
-    key = key.strip()
-    if not key:
-        raise GanforgeError(f"Override {text!r} has no key; write key.sub=value.")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        value = raw
-    return key.split("."), value
-
-
-def apply_overrides(values: dict, overrides: list[str]) -> dict:
-    """Set nested keys of a raw settings dict; the dataclasses check them afterwards."""
-    for text in overrides:
-        path, value = parse_override(text)
-        node = values
-        for part in path[:-1]:
-            child = node.get(part)
-            if child is None:
-                child = node[part] = {}
-            if not isinstance(child, dict):
-                raise GanforgeError(f"Override {text!r}: {part!r} is a value, not a section.")
-            node = child
-        node[path[-1]] = value
-    return values
-
-
-def load_config(preset: str | None = None, overrides: list[str] | None = None, name: str | None = None) -> Config:
-    """Preset (or YAML file) + overrides -> a checked :class:`Config`."""
-    values = preset_dict(preset) if preset else {}
-    values = apply_overrides(values, list(overrides or []))
-    if name is not None:
-        values["name"] = name
-    elif preset and "name" not in values:
-        values["name"] = Path(preset).stem
-    cfg = from_dict(Config, values)
-    validate(cfg)
-    return cfg
-
-
-def config_from_dict(values: dict) -> Config:
-    """Rebuild a :class:`Config` saved with :meth:`Config.to_dict` (e.g. a run's config.yaml)."""
-    cfg = from_dict(Config, values)
-    validate(cfg)
-    return cfg
-
-
-# ----------------------------------------------------------------------------
 # validation of values and of the registry-dependent sections
 
 
@@ -302,8 +222,12 @@ def _check(condition: bool, message: str) -> None:
         raise GanforgeError(message)
 
 
-def validate(cfg: Config) -> None:
-    """Check every field; raise one clear :class:`GanforgeError` for the first problem."""
+def check_values(cfg: Config) -> None:
+    """Check every value that needs no registry; raise one clear :class:`GanforgeError` for the first problem.
+
+    The checks against registered variants and the size limits are in
+    :func:`ganforge.presets.validate`, one floor up (the registries import this module).
+    """
     t = cfg.train
     _check(isinstance(cfg.recipe, dict) and "name" in cfg.recipe, "recipe must be a mapping with a 'name', e.g. recipe.name=gan.")
     _check(bool(cfg.name) and "/" not in cfg.name and cfg.name not in (".", ".."), f"Run name {cfg.name!r} must be a plain folder name without '/'.")
@@ -311,35 +235,25 @@ def validate(cfg: Config) -> None:
     for key in ("steps", "batch_size", "n_critic", "grad_accum", "log_every", "sample_every", "checkpoint_every", "keep_checkpoints", "grid_size"):
         _check(getattr(t, key) >= 1, f"train.{key} must be >= 1, got {getattr(t, key)}.")
     _check(t.batch_size % t.grad_accum == 0, f"train.batch_size ({t.batch_size}) must be divisible by train.grad_accum ({t.grad_accum}).")
-    _check(t.grad_clip >= 0, f"train.grad_clip must be >= 0 (0 turns clipping off), got {t.grad_clip}.")
+    _check(t.grad_clip >= 0 and not math.isnan(t.grad_clip), f"train.grad_clip must be >= 0 (0 turns clipping off), got {t.grad_clip}.")
     _check(0.0 <= t.ema_decay < 1.0, f"train.ema_decay must be in [0, 1), got {t.ema_decay}; 0 turns the EMA off.")
     _check(t.precision in ("fp32", "bf16", "fp16", "auto"), f"train.precision must be fp32, bf16, fp16 or auto, got {t.precision!r}.")
     _check(cfg.model.z_dim >= 1, f"model.z_dim must be >= 1, got {cfg.model.z_dim}.")
+    _check(cfg.model.pack >= 1, f"model.pack must be >= 1 (1 = no packing), got {cfg.model.pack}.")
+    _check(t.batch_size % (cfg.model.pack * t.grad_accum) == 0,
+           f"train.batch_size ({t.batch_size}) must be divisible by model.pack x train.grad_accum "
+           f"({cfg.model.pack} x {t.grad_accum}); change one of them.")
+    _check(t.on_divergence in ("stop", "rollback"), f"train.on_divergence must be stop or rollback, got {t.on_divergence!r}.")
+    _check(t.max_bad_steps >= 1 and t.max_rollbacks >= 0, "train.max_bad_steps must be >= 1 and train.max_rollbacks >= 0.")
+    if t.health is False:
+        t.health = "off"
+    _check(t.health in ("warn", "stop", "off"), f"train.health must be warn, stop or off, got {t.health!r}.")
     for which in ("optim_g", "optim_d"):
         o: OptimConfig = getattr(cfg, which)
-        _check(o.lr > 0, f"{which}.lr must be positive, got {o.lr}; try 2e-4.")
+        _check(math.isfinite(o.lr) and o.lr > 0, f"{which}.lr must be a positive finite number, got {o.lr}; try 2e-4.")
         _check(isinstance(o.betas, list) and len(o.betas) == 2 and all(0 <= b < 1 for b in o.betas),
                f"{which}.betas must be two numbers in [0, 1), e.g. [0.5, 0.999], got {o.betas!r}.")
         _check(o.weight_decay >= 0 and o.momentum >= 0, f"{which}.weight_decay and momentum must be >= 0.")
-    _validate_registered(cfg)
-
-
-def _validate_registered(cfg: Config) -> None:
-    # Imported here: the registries import config, not the other way round.
-    from ganforge.data import SOURCES
-    from ganforge.nets import ARCHS, check_kwargs
-    from ganforge.recipes import RECIPES, recipe_options
-    from ganforge.training.optim import OPTIMIZERS, SCHEDULES
-
-    SOURCES.get(cfg.data.source)
-    arch = ARCHS.get(cfg.model.arch)
-    check_kwargs(arch.generator, cfg.model.g, "model.g")
-    check_kwargs(arch.discriminator, cfg.model.d, "model.d")
-    RECIPES.get(cfg.recipe_name)
-    recipe_options(cfg)  # raises on unknown / bad recipe options
-    for which in ("optim_g", "optim_d"):
-        OPTIMIZERS.get(getattr(cfg, which).name)
-        SCHEDULES.get(getattr(cfg, which).schedule)
 
 
 def to_yaml(cfg: Config) -> str:

@@ -16,6 +16,7 @@ line instead of interleaving two runs' logs and checkpoints.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -100,6 +101,15 @@ def atomic_write(path: Path | str, write: Callable[[Path], None]) -> Path:
 def write_text_atomic(path: Path | str, text: str) -> Path:
     """Replace a text file atomically (see :func:`atomic_write`)."""
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def sha256_file(path: Path | str) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB blocks (weights files can be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
@@ -198,7 +208,11 @@ class RunLock:
                 return time.time() - self.path.stat().st_mtime > 5
             except OSError:
                 return True
-        return info.get("host") == socket.gethostname() and not _pid_alive(int(info.get("pid", -1)))
+        if info.get("host") != socket.gethostname():
+            return False
+        pid = int(info.get("pid", -1))
+        # Our own pid: a lock this process took earlier (e.g. a Trainer built but never run) is ours to reuse.
+        return pid == os.getpid() or not _pid_alive(pid)
 
     def acquire(self) -> RunLock:
         self.folder.mkdir(parents=True, exist_ok=True)

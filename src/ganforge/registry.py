@@ -16,6 +16,11 @@ from ganforge.errors import GanforgeError
 T = TypeVar("T")
 
 
+def first_line(text: str | None) -> str:
+    """The first non-empty line of a docstring (what ``ganforge list`` prints for a registered name)."""
+    return (text or "").strip().splitlines()[0].strip() if (text or "").strip() else ""
+
+
 class Registry(Generic[T]):
     """A named collection of objects of one kind (e.g. ``"loss"``)."""
 

@@ -38,8 +38,8 @@ def test_animation_by_extension_and_errors(tmp_path):
         save_gif(_frames(2), tmp_path / "x.gif", fps=0)
 
 
-@pytest.mark.skipif(not mp4_available(), reason="imageio-ffmpeg is not installed (optional)")
 def test_mp4(tmp_path):
+    assert mp4_available(), "imageio-ffmpeg is a dev dependency: pip install -e '.[dev]'"
     path = save_animation(_frames(5, size=27), tmp_path / "walk.mp4", fps=10, scale=1)  # odd size: padded to even
     assert path.stat().st_size > 0 and path.read_bytes()[4:8] == b"ftyp"
 

@@ -1,10 +1,11 @@
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from ganforge.art.grid import make_grid, save_image
-from ganforge.art.provenance import (from_png_command, read_provenance, regenerate_from_png, save_latent_grid,
-                                     save_samples)
+from ganforge.art.provenance import (from_png_command, read_provenance, regenerate_from_png, sample_images,
+                                     save_latent_grid, save_samples)
 from ganforge.errors import GanforgeError
 
 
@@ -41,13 +42,20 @@ def test_single_image_and_latent_grid_regenerate(tiny_model, tmp_path):
     assert _pixels(from_png_command(grid, tmp_path / "around2.png")).tobytes() == _pixels(grid).tobytes()
 
 
-def test_regenerate_from_a_moved_run(tiny_model, tiny_run, tmp_path):
+def test_regenerate_from_a_moved_run(tiny_run, tmp_path):
     import shutil
 
-    path = save_samples(tiny_model, tmp_path / "grid.png", n=4, seed=1)
-    moved = shutil.copytree(tiny_run, tmp_path / "moved")
+    from ganforge.api import load
+
+    first = shutil.copytree(tiny_run, tmp_path / "first")
+    model = load(first)
+    path = save_samples(model, tmp_path / "grid.png", n=4, seed=1)
+    expected = sample_images(model, 4, seed=1)
+    moved = first.rename(tmp_path / "moved")  # the run the PNG names is gone
+    with pytest.raises(GanforgeError, match="does not exist"):
+        regenerate_from_png(path)
     images, _ = regenerate_from_png(path, run=moved)
-    assert images.shape[0] == 4
+    assert torch.equal(images, expected)
 
 
 def test_regenerate_refuses_changed_weights_and_plain_pngs(tiny_model, tmp_path):

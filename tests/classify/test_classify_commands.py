@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import statistics
 
 import numpy as np
 import pytest
@@ -9,7 +10,10 @@ import torch
 from PIL import Image
 
 from ganforge.classify import ClassifierModel, run_method
+from ganforge.classify.base import accuracy
 from ganforge.classify.commands import add_commands
+from ganforge.config import DataConfig
+from ganforge.data import load_dataset
 from ganforge.errors import GanforgeError
 
 
@@ -29,10 +33,16 @@ def test_classify_writes_result_and_models(tmp_path, capsys):
     assert "baseline on mnist, 20 labels, 2 seeds: test accuracy" in printed and "±" in printed and "CPU" in printed
     result = json.loads((out / "result.json").read_text())
     assert result["test_images"] == 1000 and result["train_images"] == 4000 and result["seeds"] == [0, 1]
-    assert 0 <= result["test_accuracy_mean"] <= 1 and result["test_accuracy_std"] >= 0 and result["cpu_s_mean"] > 0
+    # the summary is the seeds' mean and sample std, and each seed's accuracy is its saved model's
+    accs, cpus = [r["test_accuracy"] for r in result["runs"]], [r["cpu_s"] for r in result["runs"]]
+    assert result["test_accuracy_mean"] == pytest.approx(statistics.fmean(accs))
+    assert result["test_accuracy_std"] == pytest.approx(statistics.stdev(accs))
+    assert result["cpu_s_mean"] == pytest.approx(statistics.fmean(cpus)) and min(cpus) > 0
     assert [r["labels_read"] < 4000 for r in result["runs"]] == [True, True]
     model = ClassifierModel.load(out / "models" / "seed1")
     assert model.class_names == [str(d) for d in range(10)] and model.spec.hidden == [16]
+    test = load_dataset(DataConfig(source="mnist", split="test"))
+    assert accuracy(model.net, test.x, test.y) == pytest.approx(accs[1], abs=1e-6)
     assert (out / "models" / "seed1" / "model.safetensors").is_file()
 
 
@@ -84,3 +94,48 @@ def test_save_and_predict_round_trip(tiny_data, tmp_path, capsys):
 def test_predict_errors(tmp_path):
     with pytest.raises(GanforgeError, match="not a saved classifier"):
         run_cli(["predict", str(tmp_path), str(tmp_path)])
+
+
+def _class_folder(root, per_class=12):
+    """root/<class>/*.png: class "a" dark images, class "b" bright ones (an easy, readable task)."""
+    rng = np.random.default_rng(0)
+    for name, level in (("a", 30), ("b", 220)):
+        (root / name).mkdir(parents=True)
+        for i in range(per_class):
+            pixels = np.clip(rng.normal(level, 10, (16, 16)), 0, 255).astype(np.uint8)
+            Image.fromarray(pixels).save(root / name / f"{i}.png")
+    return root
+
+
+def test_classify_a_folder_holds_out_a_test_set(tmp_path, capsys):
+    folder = _class_folder(tmp_path / "pets")
+    out = tmp_path / "out"
+    assert run_cli(["classify", "--dataset", "folder", "--data-path", str(folder), "--labels", "4", "--method",
+                    "baseline", "--steps", "3", "--net", "hidden=[8]", "--out", str(out), "--no-save"]) == 0
+    result = json.loads((out / "result.json").read_text())
+    assert (result["train_images"], result["test_images"]) == (20, 4)  # 20% of 24 held out
+    assert not (out / ".lock").exists()  # the output lock is released
+
+
+def test_classify_a_folder_with_its_own_test_folder(tmp_path):
+    out = tmp_path / "out"
+    assert run_cli(["classify", "--dataset", "folder", "--data-path", str(_class_folder(tmp_path / "train")),
+                    "--test-path", str(_class_folder(tmp_path / "test", 3)), "--labels", "2", "--method", "baseline",
+                    "--steps", "2", "--net", "hidden=[8]", "--out", str(out), "--no-save"]) == 0
+    result = json.loads((out / "result.json").read_text())
+    assert (result["train_images"], result["test_images"]) == (24, 6)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--dataset", "folder"], "--dataset folder needs --data-path DIR"),
+    (["--dataset", "mnist", "--data-path", "x"], "--data-path is for --dataset folder"),
+])
+def test_classify_folder_arguments(tmp_path, argv, message):
+    with pytest.raises(GanforgeError, match=message):
+        run_cli(["classify", *argv, "--method", "baseline", "--out", str(tmp_path / "o")])
+
+
+def test_classify_out_that_is_a_file_fails_before_any_work(tmp_path):
+    (tmp_path / "taken").write_text("x")
+    with pytest.raises(GanforgeError, match="is an existing file"):
+        run_cli(["classify", "--method", "baseline", "--out", str(tmp_path / "taken")])

@@ -1,7 +1,5 @@
 """Shapes, dtypes, labels and errors of the built-in sources."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -12,9 +10,6 @@ from ganforge.data.registry import DataNotice, describe_sources
 from ganforge.data.toy2d import mode_centres
 from ganforge.errors import GanforgeError
 
-FASHION = Path("/usr/share/datasets/fashion-mnist")
-needs_fashion = pytest.mark.skipif(not (FASHION / "t10k-images-idx3-ubyte.gz").exists(),
-                                   reason="Fashion-MNIST not installed (sudo apt-get install dataset-fashion-mnist)")
 
 
 def test_every_source_is_described():
@@ -78,7 +73,6 @@ def test_mnist_explicit_dir_without_files_is_error(tmp_path):
 # ---------------------------------------------------------------- fashion-mnist
 
 
-@needs_fashion
 def test_fashion_mnist_full_lengths():
     train = load_dataset(DataConfig(source="fashion-mnist", split="train"))
     test = load_dataset(DataConfig(source="fashion-mnist", split="test"))
@@ -87,7 +81,6 @@ def test_fashion_mnist_full_lengths():
     assert train.class_names[0] == "tshirt" and train.class_names[9] == "boot" and len(train.class_names) == 10
 
 
-@needs_fashion
 def test_fashion_mnist_limit_and_conform():
     data = load_dataset(DataConfig(source="fashion-mnist", split="test", limit=50, resolution=32, channels=3))
     assert data.x.shape == (50, 3, 32, 32) and data.x.dtype == torch.uint8 and len(data.y) == 50

@@ -5,7 +5,8 @@ import pytest
 import torch
 from PIL import Image
 
-from ganforge.config import DataConfig, load_config
+from ganforge.config import DataConfig
+from ganforge.presets import load_config
 from ganforge.data import load_dataset
 from ganforge.data.streaming import StreamingFolder
 from ganforge.errors import GanforgeError
@@ -49,7 +50,9 @@ def test_streaming_trains_like_in_memory_and_resumes(image_folder, tmp_path, wor
     memory = Trainer(_config(image_folder, tmp_path, "mem", 4, False)).fit()
     Trainer(_config(image_folder, tmp_path, "stream", 2, True, workers)).fit()
     streamed = Trainer(_config(image_folder, tmp_path, "stream", 4, True, workers), resume=True).fit()
-    for a, b in zip(_losses(memory), _losses(streamed)):
+    expected, got = _losses(memory), _losses(streamed)
+    assert [row[0] for row in expected] == [1, 2, 3, 4] and [row[0] for row in got] == [1, 2, 3, 4]
+    for a, b in zip(expected, got):
         assert a == pytest.approx(b, rel=1e-5, abs=1e-6)
 
 
@@ -64,3 +67,41 @@ def test_a_file_that_breaks_later_is_replaced(image_folder):
 def test_streaming_only_where_supported():
     with pytest.raises(GanforgeError, match="has no streaming path.*folder"):
         load_dataset(DataConfig(source="toy2d", streaming=True))
+
+
+@pytest.fixture
+def folder_with_bad_files(image_folder):
+    """image_folder (40 good images) plus 5 bad files: 2 truncated PNGs, an empty JPEG, text, random bytes."""
+    good = (image_folder / "cats" / "0.png").read_bytes()
+    (image_folder / "cats" / "cut1.png").write_bytes(good[:60])
+    (image_folder / "dogs" / "cut2.png").write_bytes(good[:100])
+    (image_folder / "dogs" / "empty.jpg").write_bytes(b"")
+    (image_folder / "cats" / "notes.txt").write_text("not a picture")
+    (image_folder / "dogs" / "noise.bin").write_bytes(bytes(range(256)) * 4)
+    return image_folder
+
+
+def test_streaming_skips_bad_files_once_at_indexing_with_one_notice(folder_with_bad_files):
+    import warnings
+
+    from ganforge.data.registry import DataNotice
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = load_dataset(DataConfig(source="folder", path=str(folder_with_bad_files), resolution=16, streaming=True))
+        for i in range(2 * len(data)):  # two epochs: no warning per bad file, per epoch
+            data[i % len(data)]
+    memory = load_dataset(DataConfig(source="folder", path=str(folder_with_bad_files), resolution=16, cache=False))
+    assert len(data) == len(memory) == 40 and data.info["skipped"] == memory.info["skipped"] == 5
+    assert data.info["skipped_by_reason"] == memory.info["skipped_by_reason"]
+    assert [(w.category, str(w.message)) for w in caught] == [
+        (DataNotice, f"{folder_with_bad_files}: skipped 5 of 45 files (2 corrupt, 1 empty, 2 not an image).")]
+    assert all(f.suffix == ".png" and not f.name.startswith("cut") for f in data.files)
+
+
+def test_streaming_an_all_bad_folder_is_one_error(tmp_path):
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "a.png").write_bytes(b"\x89PNG broken")
+    (tmp_path / "bad" / "b.jpg").write_bytes(b"")
+    with pytest.raises(GanforgeError, match=r"No readable images in .*bad \(2 files looked at\)"):
+        load_dataset(DataConfig(source="folder", path=str(tmp_path / "bad"), streaming=True))

@@ -35,12 +35,14 @@ class RealImagesModel:
 
 
 def test_a_model_that_obeys_the_label_scores_well_and_one_that_ignores_it_does_not():
-    good = conditional_metrics(RealImagesModel(), DataConfig(source="mnist"), n_per_class=30, cas_epochs=3)
+    # cas_epochs=10: the CAS classifier trained on 300 real images reaches 0.85 (0.70 after 3 epochs,
+    # too close to the 0.6 bound); one trained on shuffled labels stays near chance (0.10).
+    good = conditional_metrics(RealImagesModel(), DataConfig(source="mnist"), n_per_class=30, cas_epochs=10)
     bad = conditional_metrics(RealImagesModel(shuffle_labels=True), DataConfig(source="mnist"), n_per_class=30,
-                              cas_epochs=3)
+                              cas_epochs=10)
     assert good["class_acc"] > 0.95 and bad["class_acc"] < 0.3  # chance is 0.1
     assert good["intra_fid"] < bad["intra_fid"]
-    assert good["cas"] > 0.6 > bad["cas"]
+    assert good["cas"] > 0.6 and bad["cas"] < 0.3
     assert set(k for k in good if k.startswith("intra_fid/")) == {f"intra_fid/{i}" for i in range(10)}
 
 

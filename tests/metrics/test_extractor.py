@@ -10,8 +10,8 @@ from PIL import Image
 
 from ganforge.errors import GanforgeError
 from ganforge.metrics import extractor as ex
-from ganforge.metrics.extractor import (DomainClassifier, available_extractors, load_extractor, sha256_file,
-                                        train_extractor, weights_dir)
+from ganforge.metrics.extractor import DomainClassifier, available_extractors, load_extractor, sha256_file, weights_dir
+from ganforge.metrics.extractor_training import train_extractor
 
 COMMITTED = ["mnist", "fashion-mnist"]
 

@@ -7,6 +7,7 @@ import torch.nn as nn
 from ganforge.errors import GanforgeError
 from ganforge.nets import ARCHS, options_of
 from ganforge.nets.resnet import DBlock, ResNetDiscriminator, ResNetGenerator
+from ganforge.training.checkpoint import load_weights
 
 
 @pytest.mark.parametrize("channels", [1, 3])
@@ -74,7 +75,7 @@ def test_generator_norm_is_configurable():
 def test_sngan_preset_trains_and_reloads(tmp_path):
     # The cifar10-sngan model end to end on 32x32 colour digits (cifar10 needs a user-given path).
     import ganforge
-    from ganforge.config import load_config
+    from ganforge.presets import load_config
     from ganforge.training.trainer import Trainer
 
     cfg = load_config("cifar10-sngan", [
@@ -82,5 +83,13 @@ def test_sngan_preset_trains_and_reloads(tmp_path):
         "model.g.width=4", "model.d.width=4", "train.batch_size=8", "train.steps=1", "train.n_critic=1",
         "train.grid_size=4", "train.progress=false", "train.device=cpu", "train.precision=fp32"], name="sngan")
     cfg.out_dir = str(tmp_path)
-    samples = ganforge.load(Trainer(cfg).fit()).sample(2, seed=0)
+    run = Trainer(cfg).fit()
+    model = ganforge.load(run)
+    assert isinstance(model.generator, ResNetGenerator)
+    samples = model.sample(2, seed=0)
     assert samples.shape == (2, 3, 32, 32) and torch.isfinite(samples).all()
+    assert torch.equal(samples, model.sample(2, seed=0)) and not torch.equal(samples, model.sample(2, seed=1))
+    # the checkpoint holds the preset's spectrally normalised ResNet D next to G
+    weights = load_weights(model.source)
+    assert any(k.startswith("D.") and "parametrizations" in k for k in weights)
+    assert any(k.startswith("D.") for k in weights) and any(k.startswith("G.") for k in weights)

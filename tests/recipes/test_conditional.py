@@ -55,13 +55,13 @@ def test_cbn_needs_batch_norm():
 
 TINY = ["data.limit=256", "model.z_dim=8", "model.g.width=8", "model.d.width=8", "train.batch_size=16",
         "train.log_every=1", "train.sample_every=2", "train.checkpoint_every=2", "train.grid_size=20",
-        "train.progress=false", "train.device=cpu"]
+        "train.progress=false", "train.device=cpu", "train.precision=fp32"]
 
 
 @pytest.fixture(scope="module")
 def fashion_runs(tmp_path_factory):
     """Tiny trained conditional runs on Fashion-MNIST, one per recipe."""
-    from ganforge.config import load_config
+    from ganforge.presets import load_config
 
     root = tmp_path_factory.mktemp("cond")
     runs = {}
@@ -114,7 +114,7 @@ def test_unconditional_model_refuses_a_class(tiny_points_config):
 
 
 def test_conditional_recipe_needs_labels(tmp_path):
-    from ganforge.config import load_config
+    from ganforge.presets import load_config
 
     images = tmp_path / "unlabelled"
     images.mkdir()
@@ -130,7 +130,8 @@ def test_conditional_recipe_needs_labels(tmp_path):
 def test_short_mnist_run_makes_the_requested_digit_far_above_chance(tmp_path):
     """300 CPU steps of mnist-cgan: the MNIST classifier recognises the asked-for digit well above
     chance (0.1). BENCHMARKS.md has the number after a full preset run."""
-    from ganforge.config import DataConfig, load_config
+    from ganforge.config import DataConfig
+    from ganforge.presets import load_config
     from ganforge.metrics.conditional import conditional_metrics
 
     cfg = load_config("mnist-cgan", ["model.z_dim=32", "model.g.width=16", "model.d.width=16", "train.steps=300",
@@ -143,7 +144,7 @@ def test_short_mnist_run_makes_the_requested_digit_far_above_chance(tmp_path):
 
 
 def test_periodic_evaluation_works_for_conditional_runs(tmp_path):
-    from ganforge.config import load_config
+    from ganforge.presets import load_config
     from ganforge.training.plots import read_metrics
 
     cfg = load_config("mnist-cgan", TINY + ["train.steps=2", "train.eval_every=2", "train.eval_n=40"], name="ev")
@@ -159,7 +160,7 @@ def test_conditional_resnet_on_a_labelled_folder_keeps_class_names(tmp_path, rec
     the run and `--class NAME` picks one; the SNGAN ResNet nets take conditioning like DCGAN's."""
     import numpy as np
 
-    from ganforge.config import load_config
+    from ganforge.presets import load_config
 
     rng = np.random.default_rng(0)
     for name, colour in (("cats", 0), ("dogs", 1), ("owls", 2)):

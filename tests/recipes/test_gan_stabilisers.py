@@ -5,7 +5,7 @@ import signal
 import pytest
 import torch
 
-from ganforge.config import load_config
+from ganforge.presets import load_config
 from ganforge.errors import GanforgeError
 from ganforge.recipes import build_recipe
 from ganforge.training import checkpoint as ckpt
@@ -46,7 +46,7 @@ def test_r1_adds_gamma_over_two_times_the_penalty():
     for gamma in (0.0, 4.0):
         r = recipe("toy2d-gan", (2,), [f"recipe.r1_gamma={gamma}", "model.d.dropout=0.0"])
         torch.manual_seed(1)
-        outs[gamma] = r.d_step(real, None)
+        outs[gamma] = r.d_step(real, None, 0)
     assert "r1" not in outs[0.0] and outs[4.0]["r1"] > 0
     assert outs[4.0]["loss"].item() == pytest.approx(outs[0.0]["loss"].item() + 2.0 * outs[4.0]["r1"].item(), rel=1e-5)
     assert not real.requires_grad  # the trainer's batch is left alone
@@ -59,8 +59,8 @@ def test_diffaugment_is_applied_to_real_and_fake_in_both_steps(channels):
     forward = r.D.forward
     r.D.forward = lambda x: (seen.append(x.detach().clone()), forward(x))[1]
     real = torch.rand(4, channels, 32, 32) * 2 - 1
-    r.d_step(real, None)
-    out = r.g_step(real, None)
+    r.d_step(real, None, 0)
+    out = r.g_step(real, None, 0)
     out["loss"].backward()
     assert len(seen) == 3 and all(s.shape == real.shape for s in seen)
     assert not torch.allclose(seen[0], real)  # D saw augmented reals
@@ -71,16 +71,12 @@ def test_diffaugment_is_applied_to_real_and_fake_in_both_steps(channels):
 
 def test_instance_noise_anneals_linearly_to_zero():
     r = recipe("toy2d-gan", (2,), ["recipe.instance_noise=0.4", "train.steps=4"])
-    stds = []
-    for _ in range(5):
-        stds.append(r.noise_std())
-        r.after_g_step()
+    stds = [r.noise_std(step) for step in range(5)]
     assert stds == pytest.approx([0.4, 0.3, 0.2, 0.1, 0.0])
-    assert r.state_dict() == {"g_steps_done": 5}
+    assert r.state_dict() == {}  # the level follows the step the trainer passes: nothing to save
     torch.manual_seed(0)
     x = torch.zeros(1000, 2)
-    r.load_state_dict({"g_steps_done": 2})
-    assert r.seen(x).std().item() == pytest.approx(0.2, rel=0.1)
+    assert r.seen(x, 2).std().item() == pytest.approx(0.2, rel=0.1)
 
 
 def _losses(run_dir):
@@ -95,18 +91,18 @@ def test_stabilised_run_resumes_exactly(tmp_path):
     straight = Trainer(cfg(), run_dir=tmp_path / "straight").fit()
 
     trainer = Trainer(cfg(), run_dir=tmp_path / "split")
-    original = trainer._train_step
+    original = trainer.train_step
 
     def step_then_stop():
         original()
         if trainer.step == 1:  # the step about to be counted is the 2nd
-            trainer._request_stop(signal.SIGINT, None)
+            trainer.stop.request(signal.SIGINT)
 
-    trainer._train_step = step_then_stop
+    trainer.train_step = step_then_stop
     trainer.fit()
-    assert trainer.recipe.g_steps_done == 2
+    assert trainer.step == 2
     resumed = Trainer(cfg(), run_dir=tmp_path / "split", resume=True)
-    assert resumed.recipe.g_steps_done == 2
+    assert resumed.step == 2 and resumed.recipe.noise_std(resumed.step) == pytest.approx(0.3 * (1 - 2 / 4))
     resumed.fit()
     assert _losses(straight) == _losses(tmp_path / "split")
     a, b = ckpt.load_weights(ckpt.find_checkpoint(straight)), ckpt.load_weights(ckpt.find_checkpoint(tmp_path / "split"))

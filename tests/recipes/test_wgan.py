@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from ganforge.config import load_config
+from ganforge.presets import load_config
 from ganforge.errors import GanforgeError
 from ganforge.recipes import build_recipe
 from ganforge.training.trainer import Trainer

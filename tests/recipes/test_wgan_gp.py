@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from ganforge.config import load_config
+from ganforge.presets import load_config
 from ganforge.errors import GanforgeError
 from ganforge.recipes import build_recipe
 
@@ -45,7 +45,7 @@ def test_d_loss_is_wasserstein_plus_lambda_times_penalty(preset, shape):
     for lam in (0.0, 10.0):
         r = recipe(preset, shape, overrides + [f"recipe.gp_lambda={lam}"])
         torch.manual_seed(1)
-        outs[lam] = r.d_step(real, None)
+        outs[lam] = r.d_step(real, None, 0)
     gp = outs[10.0]["gp"]
     assert torch.equal(gp, outs[0.0]["gp"]) and gp > 0
     assert outs[10.0]["loss"].item() == pytest.approx(outs[0.0]["loss"].item() + 10 * gp.item(), rel=1e-5, abs=1e-6)

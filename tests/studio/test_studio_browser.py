@@ -1,33 +1,26 @@
 """The studio in a real browser: headless Debian Chromium driven by selenium.
 
-Needs (else skipped, with the reason): apt packages ``chromium`` and
-``chromium-driver`` (/usr/bin/chromium, /usr/bin/chromedriver), pip packages
-``gradio`` and ``selenium``.  Every wait is bounded; the server is stopped at the end.
+Needs the apt packages ``chromium`` and ``chromium-driver`` (found on PATH; `make test`
+installs them) and the dev pip packages ``gradio`` and ``selenium``: without them the test
+fails with a line naming what to install, it is never skipped.  Every wait is bounded; the server is stopped at the end.
 """
 
 import os
 import shutil
 import socket
-from pathlib import Path
 
 import pytest
 
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 WAIT_S = 60
 
 
-def _missing() -> str | None:
-    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
-        return "Chromium not found (apt-get install chromium chromium-driver)"
-    for module, pip in (("gradio", "gradio"), ("selenium", "selenium")):
-        try:
-            __import__(module)
-        except ImportError:
-            return f"{module} is not installed (pip install {pip})"
-    return None
-
-
-pytestmark = pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
+def _executable(*names: str) -> str:
+    """The first of these programs on PATH (Debian calls it chromium, Ubuntu chromium-browser)."""
+    for name in names:
+        if found := shutil.which(name):
+            return found
+    pytest.fail(f"{' or '.join(names)} is not on PATH: run scripts/prepare-test-machine.sh as root "
+                "(apt-get install chromium chromium-driver)", pytrace=False)
 
 
 def _free_port() -> int:
@@ -57,12 +50,12 @@ def browser(tmp_path):
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
+    options.binary_location = _executable("chromium", "chromium-browser")
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage", "--window-size=1280,1400", f"--user-data-dir={tmp_path / 'chromium'}"):
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver = webdriver.Chrome(service=Service(_executable("chromedriver")), options=options)
     driver.set_page_load_timeout(WAIT_S)
     driver.set_script_timeout(WAIT_S)
     yield driver

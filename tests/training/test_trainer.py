@@ -46,16 +46,17 @@ def test_resume_continues_exactly(make, request, tmp_path):
 
 def test_stop_request_writes_checkpoint_and_resume_finishes(tiny_points_config, tmp_path):
     trainer = Trainer(tiny_points_config(steps=6), run_dir=tmp_path / "run")
-    original = trainer._train_step
+    original = trainer.train_step
 
     def step_then_ctrl_c():
         original()
         if trainer.step == 2:  # the step about to be counted is the 3rd
-            trainer._request_stop(signal.SIGINT, None)
+            trainer.stop._handle(signal.SIGINT, None)
 
-    trainer._train_step = step_then_ctrl_c
+    trainer.train_step = step_then_ctrl_c
     trainer.fit()
     assert ckpt.find_checkpoint(tmp_path / "run").name == "step_000003"
+    assert trainer.stop.exit_code == 130  # unfinished: a script sees a non-zero status
     Trainer(tiny_points_config(steps=6), run_dir=tmp_path / "run", resume=True).fit()
     assert [r["step"] for r in read_metrics(tmp_path / "run" / "metrics.jsonl")][-1] == 6
 
@@ -85,8 +86,8 @@ def _deterministic_update(cfg, accum, clip=0.0):
     cfg.train.grad_accum, cfg.train.grad_clip = accum, clip
     trainer = Trainer(cfg)
     real = torch.linspace(-1, 1, 16 * 2).view(16, 2)
-    step_fn = lambda x, y: {"loss": (trainer.D(x) ** 2).mean()}  # noqa: E731  no randomness
-    logs = trainer._update(trainer.D, trainer.G, trainer.opt_d, trainer.scaler_d, step_fn, real, None)
+    step_fn = lambda x, y, step: {"loss": (trainer.D(x) ** 2).mean()}  # noqa: E731  no randomness
+    logs = trainer._update("d", step_fn, real, None)
     return trainer, logs
 
 

@@ -15,7 +15,9 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ganforge import limits
 from ganforge.errors import GanforgeError
+from ganforge.files import atomic_write
 
 MIN_SIDE = 256  # default upscaling target for the shorter side
 MAX_FPS = 100  # GIF frame times are in 1/100 s
@@ -31,9 +33,8 @@ def to_pil_frames(frames: torch.Tensor, scale: int | None = None) -> list[Image.
     if frames.dtype != torch.uint8 or frames.dim() != 4 or frames.shape[1] not in (1, 3) or len(frames) == 0:
         raise ValueError(f"animations want uint8 (F, C, H, W) frames with C 1 or 3, got {frames.dtype} {tuple(frames.shape)}")
     _, c, h, w = frames.shape
-    scale = auto_scale(h, w) if scale is None else int(scale)
-    if scale < 1:
-        raise GanforgeError(f"Scale must be >= 1, got {scale}.")
+    scale = auto_scale(h, w) if scale is None else limits.check_scale(scale, "Scale")
+    limits.check_animation(len(frames), tuple(frames.shape[1:]), scale)  # before allocating the upscaled frames
     array = frames.permute(0, 2, 3, 1).numpy()
     images = []
     for frame in array:
@@ -44,7 +45,8 @@ def to_pil_frames(frames: torch.Tensor, scale: int | None = None) -> list[Image.
     return images
 
 
-def _check_fps(fps: float) -> float:
+def check_fps(fps: float) -> float:
+    """Frames per second in (0, MAX_FPS]; GIF frame times are whole hundredths of a second."""
     if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not (0 < fps <= MAX_FPS):
         raise GanforgeError(f"Frames per second must be between 1 and {MAX_FPS}, got {fps!r}.")
     return float(fps)
@@ -53,15 +55,15 @@ def _check_fps(fps: float) -> float:
 def save_gif(frames: torch.Tensor, path: Path | str, fps: float = 20, scale: int | None = None,
              metadata: dict | None = None) -> Path:
     """Write a GIF that loops forever; ``metadata`` goes into its comment as JSON (provenance)."""
-    fps = _check_fps(fps)
+    fps = check_fps(fps)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     images = to_pil_frames(frames, scale)
     duration = max(20, round(1000 / fps / 10) * 10)  # ms, in GIF's 10 ms steps; < 20 ms plays slowly in browsers
     extra = {"comment": json.dumps(metadata, sort_keys=True)} if metadata else {}
-    images[0].save(path, format="GIF", save_all=True, append_images=images[1:], duration=duration, loop=0,
-                   optimize=False, disposal=1, **extra)
-    return path
+    return atomic_write(path, lambda tmp: images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:],
+                                                         duration=duration, loop=0, optimize=False, disposal=1,
+                                                         **extra))
 
 
 def mp4_available() -> bool:
@@ -78,7 +80,7 @@ def save_mp4(frames: torch.Tensor, path: Path | str, fps: float = 20, scale: int
 
     ``metadata`` goes into the file's "comment" tag as JSON.
     """
-    fps = _check_fps(fps)
+    fps = check_fps(fps)
     try:
         import imageio_ffmpeg
     except ImportError:
@@ -89,20 +91,24 @@ def save_mp4(frames: torch.Tensor, path: Path | str, fps: float = 20, scale: int
     images = [im.convert("RGB") for im in to_pil_frames(frames, scale)]
     w, h = images[0].size
     pad_w, pad_h = w + w % 2, h + h % 2  # yuv420p needs even sizes
-    params = ["-movflags", "+faststart"]
+    params = ["-movflags", "+faststart", "-f", "mp4"]  # -f: the atomic temporary name has no .mp4 suffix
     if metadata:
         params += ["-metadata", "comment=" + json.dumps(metadata, sort_keys=True)]
-    writer = imageio_ffmpeg.write_frames(str(path), (pad_w, pad_h), fps=fps, codec="libx264", pix_fmt_out="yuv420p",
-                                         quality=8, macro_block_size=2, output_params=params, ffmpeg_log_level="error")
-    writer.send(None)
-    try:
-        for image in images:
-            array = np.zeros((pad_h, pad_w, 3), dtype=np.uint8)
-            array[:h, :w] = np.asarray(image)
-            writer.send(np.ascontiguousarray(array))
-    finally:
-        writer.close()
-    return path
+
+    def write(tmp: Path) -> None:
+        writer = imageio_ffmpeg.write_frames(str(tmp), (pad_w, pad_h), fps=fps, codec="libx264",
+                                             pix_fmt_out="yuv420p", quality=8, macro_block_size=2,
+                                             output_params=params, ffmpeg_log_level="error")
+        writer.send(None)
+        try:
+            for image in images:
+                array = np.zeros((pad_h, pad_w, 3), dtype=np.uint8)
+                array[:h, :w] = np.asarray(image)
+                writer.send(np.ascontiguousarray(array))
+        finally:
+            writer.close()
+
+    return atomic_write(path, write)
 
 
 WRITERS = {".gif": save_gif, ".mp4": save_mp4}

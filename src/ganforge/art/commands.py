@@ -1,4 +1,4 @@
-"""The art sub-commands of ``ganforge``: ``interpolate`` and ``studio``.
+"""The art sub-command of ``ganforge``: ``interpolate`` (``studio`` is in ``studio/commands.py``).
 
 ``cli.py`` calls :func:`add_commands` on its sub-parsers; the handlers raise
 :class:`GanforgeError` for anything the user can fix, which the CLI prints as
@@ -8,8 +8,6 @@ one line.  Examples::
     ganforge interpolate runs/emoji --seeds 1,7,42 --truncation 0.7 --fps 30 --out walk.mp4
     ganforge interpolate runs/emoji --grid-around 42 --n 8 --spread 0.5 --out around42.png
     ganforge interpolate runs/mnist-cgan --morph 0,3,8 --seed 7 --steps 30 --out morph.gif
-    ganforge studio runs/ --port 7860
-    ganforge generate --from-png grid.png --out copy.png     # via from_png_command
 """
 
 from __future__ import annotations
@@ -17,10 +15,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ganforge.art.provenance import from_png_command  # noqa: F401  (re-exported for cli.py)
+from ganforge import limits
 from ganforge.errors import GanforgeError
-
-MAX_FRAMES = 5000
+from ganforge.limits import MAX_FRAMES
+from ganforge.outputs import output_file
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -33,7 +31,7 @@ def parse_seeds(text: str) -> list[int]:
         raise GanforgeError(f"--seeds needs at least two seeds to walk between, like 1,7,42; got {text!r}.")
     if any(s < 0 for s in seeds):
         raise GanforgeError(f"Seeds must be >= 0; got {text!r}.")
-    return seeds
+    return limits.check_seeds(seeds)
 
 
 def _label(value: str | None):
@@ -50,13 +48,17 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
 
     truncation = check_truncation(args.truncation)
     label = _label(args.class_)
+    if args.scale is not None:
+        limits.check_scale(args.scale)
     if args.grid_around is not None:
-        if args.grid_around < 0:
-            raise GanforgeError(f"--grid-around takes a seed >= 0, got {args.grid_around}.")
+        limits.check_seed(args.grid_around, "--grid-around")
+        limits.check_int(args.n, "--n", 1, limits.MAX_GRID_SIDE)
         out = Path(args.out or f"grid-around-{args.grid_around}.png")
         if out.suffix.lower() != ".png":
             raise GanforgeError(f"--grid-around writes a PNG; give --out ending in .png, got {str(out)!r}.")
+        output_file(out)
         model = load(args.run, checkpoint=args.checkpoint, device=args.device or "cpu")
+        limits.check_grid(args.n * args.n, model.shape, nrow=args.n, scale=args.scale or 1)
         save_latent_grid(model, out, args.grid_around, n=args.n, spread=args.spread, truncation=truncation,
                          scale=args.scale or 1, label=label)
         print(f"Wrote a {args.n}x{args.n} latent grid around seed {args.grid_around} to {out}")
@@ -64,9 +66,10 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
     if args.morph is not None:
         return _class_morph_command(args, truncation)
     seeds = parse_seeds(args.seeds)
-    out = _animation_path(args.out, "walk.gif")
+    out = _animation_path(args.out, "walk.gif", args.fps)
     _check_frames(args.steps, len(seeds))
     model = load(args.run, checkpoint=args.checkpoint, device=args.device or "cpu")
+    _check_animation(model, args.steps, len(seeds), args.closed, args.scale)
     frames = interpolate(model, seeds, steps=args.steps, mode=args.mode, truncation=truncation,
                          closed=args.closed, label=label)
     meta = provenance(model, "interpolation", seeds=seeds, steps=args.steps, mode=args.mode, truncation=truncation,
@@ -83,13 +86,24 @@ def _check_frames(steps: int, keys: int) -> None:
                             f"steps x {keys - 1} legs.")
 
 
-def _animation_path(out: str | None, default: str) -> Path:
-    from ganforge.art.animate import WRITERS
+def _check_animation(model, steps: int, keys: int, closed: bool, scale: int | None) -> None:
+    """The frames of a walk / morph, upscaled, must fit in memory (checked before rendering them)."""
+    from ganforge.art.animate import auto_scale
 
+    if len(model.shape) == 3:
+        frames = steps * keys if closed else steps * (keys - 1) + 1
+        limits.check_animation(frames, model.shape, scale or auto_scale(*model.shape[-2:]))
+
+
+def _animation_path(out: str | None, default: str, fps: float) -> Path:
+    """The checked --out of an animation (a .gif / .mp4 in a writable place), after checking --fps."""
+    from ganforge.art.animate import WRITERS, check_fps
+
+    check_fps(fps)
     path = Path(out or default)
     if path.suffix.lower() not in WRITERS:
         raise GanforgeError(f"--out must end in .gif or .mp4, got {str(path)!r}.")
-    return path
+    return output_file(path)
 
 
 def _class_morph_command(args: argparse.Namespace, truncation: float | None) -> int:
@@ -102,11 +116,11 @@ def _class_morph_command(args: argparse.Namespace, truncation: float | None) -> 
     classes = [_label(part) for part in str(args.morph).replace(" ", "").split(",") if part]
     if len(classes) < 2:
         raise GanforgeError(f"--morph needs at least two classes (ids or names), like 3,8 or sneaker,sandal; got {args.morph!r}.")
-    if args.seed < 0:
-        raise GanforgeError(f"--seed must be >= 0, got {args.seed}.")
+    limits.check_seed(args.seed)
     _check_frames(args.steps, len(classes))
-    out = _animation_path(args.out, "morph.gif")
+    out = _animation_path(args.out, "morph.gif", args.fps)
     model = load(args.run, checkpoint=args.checkpoint, device=args.device or "cpu")
+    _check_animation(model, args.steps, len(classes), args.closed, args.scale)
     frames = class_morph(model, args.seed, classes, steps=args.steps, truncation=truncation, closed=args.closed)
     ids = [model.class_index(c) for c in classes]  # provenance stores ids: names may be renamed, ids stay
     meta = provenance(model, "class-morph", seed=args.seed, classes=ids, steps=args.steps, truncation=truncation,
@@ -117,15 +131,8 @@ def _class_morph_command(args: argparse.Namespace, truncation: float | None) -> 
     return 0
 
 
-def cmd_studio(args: argparse.Namespace) -> int:
-    from ganforge.studio.app import serve
-
-    serve(args.runs, host=args.host, port=args.port)
-    return 0
-
-
 def add_commands(subparsers) -> None:
-    """Add ``interpolate`` and ``studio`` to the ``ganforge`` sub-parsers."""
+    """Add ``interpolate`` to the ``ganforge`` sub-parsers (``studio`` is in studio/commands.py)."""
     p = subparsers.add_parser(
         "interpolate", help="animate a walk between seeds, or a grid around one seed",
         description="Examples: ganforge interpolate runs/demo --seeds 1,7,42 --steps 60 --out walk.gif ; "
@@ -152,11 +159,3 @@ def add_commands(subparsers) -> None:
     p.add_argument("--checkpoint", default="latest", help="latest, best or a name like step_000500")
     p.add_argument("--device", default=None)
     p.set_defaults(func=cmd_interpolate)
-
-    p = subparsers.add_parser(
-        "studio", help="web app to explore the runs in a folder (needs ganforge[studio])",
-        description="Example: ganforge studio runs/ --port 7860  (then open http://127.0.0.1:7860)")
-    p.add_argument("runs", nargs="?", default="runs", help="folder holding run directories (default runs)")
-    p.add_argument("--port", type=int, default=7860)
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this computer only)")
-    p.set_defaults(func=cmd_studio)

@@ -9,6 +9,9 @@ import numpy as np
 import torch
 from PIL import Image, PngImagePlugin
 
+from ganforge import limits
+from ganforge.files import atomic_write
+
 
 def make_grid(images: torch.Tensor, nrow: int | None = None, padding: int = 2, pad_value: int = 255) -> Image.Image:
     """uint8 images (N, C, H, W), C in {1, 3} -> one PIL image, ``nrow`` images per row (default ~sqrt(N))."""
@@ -29,11 +32,11 @@ def make_grid(images: torch.Tensor, nrow: int | None = None, padding: int = 2, p
 def save_image(image: Image.Image, path: Path | str, metadata: dict | None = None, scale: int = 1) -> Path:
     """Save a PNG, upscaled by ``scale`` (nearest) for small images, with text metadata."""
     path = Path(path)
+    limits.check_picture(image.height, image.width, scale)  # before allocating the upscaled copy
     path.parent.mkdir(parents=True, exist_ok=True)
     if scale > 1:
         image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
     info = PngImagePlugin.PngInfo()
     for key, value in (metadata or {}).items():
         info.add_text(str(key), str(value))
-    image.save(path, pnginfo=info)
-    return path
+    return atomic_write(path, lambda tmp: image.save(tmp, format="PNG", pnginfo=info))

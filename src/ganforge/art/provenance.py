@@ -8,6 +8,7 @@ layout (n, nrow, index, padding, scale), plus the kind of picture:
 ``latent-grid``  :func:`ganforge.art.latent.latent_grid` around ``seed``
 ``interpolation`` a walk between ``seeds`` (GIF / MP4)
 ``class-morph``  :func:`ganforge.art.latent.class_morph`: one ``seed``, class ids ``classes`` (GIF / MP4)
+``translation`` ``ganforge translate``: ``direction`` and the input's name and SHA-256 (re-made from the input)
 
 :func:`read_provenance` gets those fields back as typed values and
 :func:`regenerate_from_png` re-creates the picture, pixel for pixel, from the
@@ -25,8 +26,11 @@ import torch
 from PIL import Image
 
 from ganforge import __version__ as GANFORGE_VERSION  # noqa: N812
+from ganforge import limits
 from ganforge.art.grid import make_grid, save_image
 from ganforge.errors import GanforgeError
+from ganforge.files import sha256_file
+from ganforge.modelcard import run_and_checkpoint  # noqa: F401 -- its home is below art/; re-exported
 
 ANIMATIONS = ("interpolation", "class-morph")
 FORMAT = "1"  # value of the "ganforge" key; bump if fields change meaning
@@ -38,23 +42,11 @@ _LISTS = {"seeds", "classes"}
 _BOOLS = {"closed"}
 
 
-def run_and_checkpoint(model) -> tuple[Path, str]:
-    """(run directory, checkpoint name) of a loaded model, both as load() wants them back."""
-    source = Path(model.source).resolve()
-    if source.parent.name == "checkpoints":
-        return source.parent.parent, source.name
-    return source, source.name  # a saved model directory: load() takes it directly
-
-
 def weights_fingerprint(checkpoint: Path) -> str:
     """First 16 hex digits of the SHA-256 of the checkpoint's weights file."""
     from ganforge.training.checkpoint import WEIGHTS
 
-    digest = hashlib.sha256()
-    with open(Path(checkpoint) / WEIGHTS, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
+    return sha256_file(Path(checkpoint) / WEIGHTS)[:16]
 
 
 def provenance(model, kind: str, **fields) -> dict:
@@ -116,13 +108,88 @@ def read_provenance(path: Path | str) -> dict:
     try:
         with Image.open(path) as img:
             if img.format == "GIF":
-                comment = img.info.get("comment", b"")
-                return json.loads(comment.decode() if isinstance(comment, bytes) else comment) if comment else {}
+                return _gif_provenance(img.info.get("comment", b""))
             return from_text(dict(getattr(img, "text", {}) or {}))
     except FileNotFoundError:
         raise GanforgeError(f"{str(path)!r} does not exist; give a PNG that ganforge saved.") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise GanforgeError(f"{str(path)!r} is not a readable image ({exc.__class__.__name__}); give a PNG that ganforge saved.") from None
+
+
+def _gif_provenance(comment: bytes | str) -> dict:
+    """A GIF comment -> provenance dict; {} for a comment that is not ours (any text, not JSON, not a mapping)."""
+    try:
+        meta = json.loads(comment.decode("utf-8") if isinstance(comment, bytes) else comment) if comment else {}
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}  # fields are checked by check_provenance before any use
+
+
+def check_provenance(meta: dict) -> dict:
+    """Types and ranges of the fields read back from a file: untrusted input, bounded like a request.
+
+    The checkpoint must be a name (latest, best, step_N), never a path: an
+    image cannot point ganforge at ``../../elsewhere``.
+    """
+    limits.check_checkpoint_name(meta.get("checkpoint"), "checkpoint named in the image's metadata")
+    for key, check in _FIELD_CHECKS.items():
+        if meta.get(key) is not None:
+            check(meta[key], f"The image's metadata field {key!r}")
+    return meta
+
+
+def _each(check):
+    """A check of one value -> a check of a non-empty list of them (seeds, classes)."""
+    def check_list(values, what: str) -> list:
+        if not isinstance(values, list):
+            raise GanforgeError(f"{what} must be a list, got {values!r}; this file cannot be regenerated.")
+        limits.check_int(len(values), f"The length of {what}", 1, limits.MAX_FRAMES)
+        return [check(v, what) for v in values]
+    return check_list
+
+
+def _text_or_int(value, what: str):
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise GanforgeError(f"{what} must be a class id or name, got {value!r}; this file cannot be regenerated.")
+    return value
+
+
+_FIELD_CHECKS = {
+    "seed": limits.check_seed,
+    "n": limits.check_count,
+    "nrow": limits.check_count,
+    "index": lambda v, what: limits.check_int(v, what, 0, limits.MAX_SAMPLES - 1),
+    "padding": lambda v, what: limits.check_int(v, what, 0, limits.MAX_PADDING),
+    "scale": limits.check_scale,
+    "steps": lambda v, what: limits.check_int(v, what, 1, limits.MAX_FRAMES),
+    "seeds": _each(limits.check_seed),
+    "classes": _each(lambda v, what: limits.check_int(v, what, 0, limits.MAX_CLASSES - 1)),
+    "spread": lambda v, what: limits.check_number(v, what, 0, 10),
+    "truncation": lambda v, what: limits.check_number(v, what, 0.01, 100),
+    "fps": lambda v, what: limits.check_number(v, what, 0.01, 100),
+    "label": _text_or_int,
+    "run": lambda v, what: v if isinstance(v, str) else _not_a_path(v, what),
+}
+
+
+def _not_a_path(value, what: str):
+    raise GanforgeError(f"{what} must be a folder path, got {value!r}; give the run with --run RUN_DIR.")
+
+
+def _check_output_size(model, meta: dict) -> None:
+    """The picture the metadata describes must fit the limits, checked before generating it."""
+    if len(model.shape) != 3:
+        return
+    padding, scale = meta.get("padding", 2), meta.get("scale", 1)
+    if meta["kind"] == "samples":
+        limits.check_grid(meta.get("n", 1), model.shape, meta.get("nrow"), padding, scale)
+    elif meta["kind"] == "latent-grid":
+        limits.check_int(meta.get("n", 8), "The image's metadata field 'n'", 1, limits.MAX_GRID_SIDE)
+        limits.check_grid(meta.get("n", 8) ** 2, model.shape, meta.get("n", 8), padding, scale)
+    else:
+        keys = len(meta.get("seeds") or meta.get("classes") or [0, 0])
+        steps = meta.get("steps", 1)
+        limits.check_animation(steps * keys if meta.get("closed") else steps * (keys - 1) + 1, model.shape, 1)
 
 
 # ---------------------------------------------------------------- making and remaking
@@ -190,18 +257,26 @@ def _regenerate_class_morph(model, meta: dict, label, truncation) -> torch.Tenso
 # kind -> (fields its provenance must hold besides run and checkpoint,
 #          (model, meta, label, truncation) -> uint8 images)
 _REGENERATORS = {
-    "samples": (("seed",), lambda model, meta, label, truncation:
+    "samples": (("seed", "n"), lambda model, meta, label, truncation:
                 sample_images(model, meta["n"], meta["seed"], truncation, label)),
     "latent-grid": (("seed",), _regenerate_latent_grid),
     "interpolation": (("seeds",), _regenerate_interpolation),
     "class-morph": (("seed", "classes"), _regenerate_class_morph),
+    "translation": (("direction", "input_sha256"), lambda model, meta, label, truncation: _remake_translation(meta)),
 }
 KINDS = tuple(_REGENERATORS)
 
 
+def _remake_translation(meta: dict):
+    """A translation (``ganforge translate``) depends on its input image, which the PNG does not hold."""
+    raise GanforgeError(f"This image is a translation of {meta.get('input', 'an input image')!r} (SHA-256 "
+                        f"{meta['input_sha256'][:16]}...); re-make it with `ganforge translate {meta['run']} INPUT "
+                        f"--direction {meta['direction']} --out DIR`, the input is not stored in the PNG.")
+
+
 def regenerate(meta: dict, run: Path | str | None = None, device: str = "cpu") -> tuple[torch.Tensor, dict]:
     """(uint8 images (N, C, H, W), meta) re-created from provenance fields; ``run`` overrides a moved run folder."""
-    from ganforge.api import load
+    from ganforge.model import load_generator as load
 
     if meta.get("ganforge") != FORMAT or meta.get("kind") not in KINDS:
         raise GanforgeError("This image has no ganforge provenance (it was not saved by ganforge, or its metadata "
@@ -210,8 +285,10 @@ def regenerate(meta: dict, run: Path | str | None = None, device: str = "cpu") -
     missing = [k for k in ("run", "checkpoint", *needed) if k not in meta]
     if missing:
         raise GanforgeError(f"The image's provenance lacks {', '.join(missing)}; it cannot be regenerated.")
+    check_provenance(meta)
     folder = Path(run) if run is not None else Path(meta["run"])
     model = load(folder, checkpoint=meta["checkpoint"], device=device)
+    _check_output_size(model, meta)
     if meta.get("weights") and weights_fingerprint(model.source) != meta["weights"]:
         raise GanforgeError(f"The weights in {str(model.source)!r} are not the ones this image was made with "
                             "(the checkpoint was replaced or retrained); regenerating would give other pictures.")

@@ -28,7 +28,8 @@ import torch
 
 from ganforge.classify.data import Augment, to_model
 from ganforge.classify.net import ClassifierNet, NetSpec
-from ganforge.config import from_dict, parse_override
+from ganforge.config import from_dict
+from ganforge.presets import parse_override
 from ganforge.errors import GanforgeError
 from ganforge.registry import Registry
 

@@ -22,6 +22,10 @@ import time
 from pathlib import Path
 
 from ganforge.errors import GanforgeError
+from ganforge.files import RunLock, write_text_atomic
+from ganforge.outputs import output_folder
+
+TEST_FRACTION = 0.2  # held out of a folder without --test-path: enough test images for a stable accuracy
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -40,6 +44,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
                    help="a classifier setting: hidden=[1000,500,250,250,250], input_noise=0.3, hidden_noise=0.5")
     p.add_argument("--out", default=None, help="output folder (default runs/classify/<dataset>-<labels>-<method>)")
     p.add_argument("--data-dir", default=None, help="folder with the data set's files (IDX for mnist / fashion-mnist)")
+    p.add_argument("--data-path", default=None, metavar="DIR",
+                   help="--dataset folder: a folder with one sub-folder of images per class")
+    p.add_argument("--test-path", default=None, metavar="DIR",
+                   help="--dataset folder: a folder of held-out test images with the same class sub-folders "
+                        f"(default: a seeded {TEST_FRACTION:.0%} of --data-path, never trained on)")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, mps or auto")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (1 is fastest on a busy machine)")
     p.add_argument("--no-save", action="store_true", help="do not save the classifiers")
@@ -61,9 +70,6 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
     from ganforge.classify.base import options_for
     from ganforge.classify.data import check_label_count, num_classes_of
-    from ganforge.classify.experiment import run_seeds
-    from ganforge.config import DataConfig
-    from ganforge.data import load_dataset
     from ganforge.training.device import resolve_device
 
     opts = options_for(args.method, list(args.set), steps=args.steps)  # unknown method / option: clear error first
@@ -75,11 +81,18 @@ def cmd_classify(args: argparse.Namespace) -> int:
             raise GanforgeError(f"--threads must be >= 1, got {args.threads}.")
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
-    train = load_dataset(DataConfig(source=args.dataset, split="train", data_dir=args.data_dir))
-    check_label_count(args.labels, num_classes_of(train), len(train))  # before loading the test split
-    test = load_dataset(DataConfig(source=args.dataset, split="test", data_dir=args.data_dir))
-    out = Path(args.out) if args.out else default_out(args.dataset, args.labels, args.method)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(Path(args.out) if args.out else default_out(args.dataset, args.labels, args.method))
+    with RunLock(out, "classify"):  # one writer per output folder: two classify runs would mix their models
+        train, test = load_splits(args, lambda train: check_label_count(args.labels, num_classes_of(train), len(train)))
+        return _classify(args, opts, net, device, out, train, test)
+
+
+def _classify(args: argparse.Namespace, opts, net: dict, device, out: Path, train, test) -> int:
+    """Run the seeds, save the classifiers and result.json, print the summary."""
+    import torch
+
+    from ganforge.classify.experiment import run_seeds
+
     log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     log(f"classify: {args.method} on {args.dataset} ({len(train)} train / {len(test)} test images), "
         f"{args.labels} labels, seeds 0-{args.seeds - 1}, {opts.steps} steps -> {out}")
@@ -93,7 +106,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     report = {"dataset": args.dataset, "train_images": len(train), "test_images": len(test), "net": net,
               "torch_threads": torch.get_num_threads(), "device": str(device), "started": started,
               "options": {k: v for k, v in vars(opts).items()}, "models": models, **summary}
-    (out / "result.json").write_text(json.dumps(report, indent=2) + "\n")
+    write_text_atomic(out / "result.json", json.dumps(report, indent=2) + "\n")
     print(format_summary(args.dataset, summary))
     print(f"results: {out / 'result.json'}")
     if models:
@@ -101,10 +114,60 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def load_splits(args: argparse.Namespace, check_train) -> tuple:
+    """(train, test) Datasets; ``check_train(train)`` runs before the test split is loaded (fail fast).
+
+    A source with a test split (mnist, ...) gives both.  A folder (``--data-path``)
+    has none: ``--test-path`` gives it, else a seeded random TEST_FRACTION of the
+    folder is held out (chosen by index, without reading any label).
+    """
+    from ganforge.config import DataConfig
+    from ganforge.data import SOURCES, load_dataset
+    from ganforge.data.registry import DEFAULT_SPLITS
+
+    if args.dataset == "folder" and not args.data_path:
+        raise GanforgeError("--dataset folder needs --data-path DIR: a folder with one sub-folder of images per class.")
+    if args.data_path and args.dataset != "folder":
+        raise GanforgeError(f"--data-path is for --dataset folder; {args.dataset!r} reads its own files (see --data-dir).")
+    config = lambda split, path=args.data_path: DataConfig(source=args.dataset, split=split,  # noqa: E731
+                                                           data_dir=args.data_dir, path=path)
+    if "test" in getattr(SOURCES.get(args.dataset), "splits", DEFAULT_SPLITS):
+        train = load_dataset(config("train"))
+        check_train(train)
+        return train, load_dataset(config("test"))
+    data = load_dataset(config("train"))
+    if args.test_path:
+        check_train(data)
+        test = load_dataset(config("train", args.test_path))
+        if test.class_names != data.class_names:
+            raise GanforgeError(f"--test-path has classes {test.class_names} but --data-path has {data.class_names}; "
+                                "give both the same class sub-folders.")
+        return data, test
+    train, test = hold_out(data, TEST_FRACTION)
+    check_train(train)
+    return train, test
+
+
+def hold_out(data, fraction: float, seed: int = 0) -> tuple:
+    """Split a Dataset into (train, test) by a seeded random permutation of indices; labels are not read."""
+    import torch
+
+    from ganforge.data.base import Dataset
+
+    n_test = int(len(data) * fraction)
+    if n_test < 1 or n_test >= len(data):
+        raise GanforgeError(f"The folder has {len(data)} images, too few to hold out a test set; add images "
+                            "or give --test-path DIR.")
+    order = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))
+    parts = order[n_test:].sort().values, order[:n_test].sort().values
+    return tuple(Dataset(x=data.x[i], y=data.y[i] if data.y is not None else None, class_names=data.class_names,
+                         source=data.source, info={**data.info, "held_out": fraction}) for i in parts)
+
+
 def parse_net(items: list[str]) -> dict:
     """["hidden=[500,250]", ...] -> {"hidden": [500, 250]}, checked against the classifier's settings."""
     from ganforge.classify.net import NetSpec
-    from ganforge.config import parse_override
+    from ganforge.presets import parse_override
 
     values = {}
     for text in items:

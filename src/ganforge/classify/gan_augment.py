@@ -30,13 +30,13 @@ import torch
 import torch.nn.functional as F
 
 from ganforge.classify.base import METHODS, BatchSampler, Method
-from ganforge.classify.data import TENSOR_FILE_SOURCE, write_tensor_file
+from ganforge.data.tensor_file import TENSOR_FILE_SOURCE, write_tensor_file
 from ganforge.classify.net import ClassifierNet
-from ganforge.data.base import to_uint8_images
+from ganforge.data.base import class_blocks, to_uint8_images
 from ganforge.errors import GanforgeError
 
 INIT_BATCH = 500
-RECIPES_OK = ("cgan", "acgan")
+GAN_PRESET = "mnist-cgan"  # the conditional DCGAN settings (nets, optimisers) the GAN starts from
 
 
 @METHODS.register("gan-augment")
@@ -45,7 +45,7 @@ class GANAugment(Method):
 
     @dataclass
     class Options(Method.Options):
-        recipe: str = "cgan"  # cgan | acgan (the existing recipes)
+        recipe: str = "cgan"  # any conditional recipe (cgan, acgan, projection)
         gan_steps: int = 1500  # generator steps of the conditional GAN
         gan_batch: int = 64
         gan_width: int = 32  # DCGAN width of G and D
@@ -57,8 +57,12 @@ class GANAugment(Method):
     @classmethod
     def check_options(cls, opts) -> None:
         super().check_options(opts)
-        if opts.recipe not in RECIPES_OK:
-            raise GanforgeError(f"gan-augment recipe must be one of {', '.join(RECIPES_OK)}, got {opts.recipe!r}.")
+        from ganforge.recipes import RECIPES
+        from ganforge.recipes.base import conditional_recipes
+
+        if opts.recipe not in RECIPES or not RECIPES.get(opts.recipe).conditional:
+            raise GanforgeError(f"gan-augment needs a conditional recipe ({conditional_recipes()}), "
+                                f"got {opts.recipe!r}.")
         if min(opts.gan_steps, opts.gan_batch, opts.gan_width, opts.z_dim, opts.generated_per_class) < 1:
             raise GanforgeError("gan-augment needs gan_steps, gan_batch, gan_width, z_dim and generated_per_class >= 1.")
         if opts.generated_ratio < 0:
@@ -67,11 +71,13 @@ class GANAugment(Method):
     # ------------------------------------------------------------ the GAN
 
     def gan_config(self, data_file: Path, name: str):
-        from ganforge.config import load_config
+        """The GAN's Config: GAN_PRESET's nets and optimisers, the chosen recipe with its own defaults."""
+        from ganforge.presets import apply_overrides, config_from_dict, preset_dict
 
         o, steps = self.opts, self.opts.gan_steps
+        values = {**preset_dict(GAN_PRESET), "name": name, "recipe": {"name": o.recipe}}
         overrides = [
-            f"recipe.name={o.recipe}", f"recipe.diffaugment={o.diffaugment!r}" if o.diffaugment else "recipe.diffaugment=''",
+            f"recipe.diffaugment={o.diffaugment!r}" if o.diffaugment else "recipe.diffaugment=''",
             f"data.source={TENSOR_FILE_SOURCE}", f"data.path={data_file}",
             f"model.z_dim={o.z_dim}", f"model.g.width={o.gan_width}", f"model.d.width={o.gan_width}",
             f"train.steps={steps}", f"train.batch_size={o.gan_batch}", f"train.seed={self.ctx.seed}",
@@ -79,13 +85,11 @@ class GANAugment(Method):
             f"train.log_every={max(1, steps // 10)}", f"train.sample_every={steps}", f"train.checkpoint_every={steps}",
             "train.keep_checkpoints=1", f"train.ema_decay={0.99 if steps < 5000 else 0.999}", "train.grid_size=100",
         ]
-        if o.recipe == "acgan":
-            overrides.append("recipe.d_conditioning=acgan")
-        return load_config("mnist-cgan", overrides, name=name)
+        return config_from_dict(apply_overrides(values, overrides))
 
     def train_gan(self, labelled_x: torch.Tensor, labelled_y: torch.Tensor, work_dir: Path):
         """Train the conditional GAN on the labelled subset; returns the loaded generator model."""
-        from ganforge.api import load
+        from ganforge.model import load_generator
         from ganforge.training.trainer import Trainer
 
         data_file = write_tensor_file(work_dir / "labelled.safetensors", labelled_x, labelled_y, self.ctx.class_names)
@@ -94,12 +98,12 @@ class GANAugment(Method):
         self.log(f"gan-augment: training {self.opts.recipe} for {self.opts.gan_steps} steps on "
                  f"{len(labelled_x)} labelled images -> {run_dir}")
         Trainer(cfg, run_dir, overwrite=True).fit()
-        return load(run_dir, device=self.ctx.device)
+        return load_generator(run_dir, device=self.ctx.device)
 
     def generate(self, model, num_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Balanced generated pool: (uint8 (K*n, C, H, W), int64 (K*n,))."""
         n = self.opts.generated_per_class
-        labels = torch.arange(num_classes).repeat_interleave(n)
+        labels = class_blocks(num_classes, n)
         images = to_uint8_images(model.sample(len(labels), seed=self.ctx.seed, labels=labels))
         return images, labels
 

@@ -10,8 +10,6 @@ transparency on white, centre crop, bicubic resize) and returns class names.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +17,7 @@ import torch
 
 from ganforge.classify.net import ClassifierNet, NetSpec
 from ganforge.errors import GanforgeError
+from ganforge.files import atomic_write, write_text_atomic
 
 META = "classifier.json"
 WEIGHTS = "model.safetensors"
@@ -49,16 +48,9 @@ class ClassifierModel:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         tensors = {k: v.detach().cpu().contiguous() for k, v in self.net.state_dict().items()}
-        fd, tmp = tempfile.mkstemp(dir=path, suffix=".tmp")
-        os.close(fd)
-        try:
-            save_file(tensors, tmp)
-            os.replace(tmp, path / WEIGHTS)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        atomic_write(path / WEIGHTS, lambda tmp: save_file(tensors, str(tmp)))
         meta = {"kind": KIND, "format": FORMAT, "net": self.spec.to_dict(), **self.meta}
-        _write_text_atomic(path / META, json.dumps(meta, indent=2) + "\n")
+        write_text_atomic(path / META, json.dumps(meta, indent=2) + "\n")
         return path
 
     @classmethod
@@ -131,16 +123,3 @@ def image_paths(target: Path | str) -> list[Path]:
             raise GanforgeError(f"No image files (.png, .jpg, ...) in {target}.")
         return files
     raise GanforgeError(f"{str(target)!r} does not exist; give an image file or a folder of images.")
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

@@ -10,5 +10,7 @@ from ganforge.data.registry import SOURCES, load_dataset
 # Importing the modules registers the sources.
 from ganforge.data import mnist, fashion_mnist, digits, cifar10, folder, toy2d  # noqa: E402,F401
 from ganforge.data import emoji  # noqa: E402,F401
+from ganforge.data import paired, translation_demos  # noqa: E402,F401
+from ganforge.data import tensor_file  # noqa: E402,F401
 
 __all__ = ["Dataset", "IndexSampler", "SOURCES", "load_dataset", "to_uint8_images"]

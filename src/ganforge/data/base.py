@@ -50,15 +50,36 @@ class Dataset:
 
     def to_model(self, raw: torch.Tensor) -> torch.Tensor:
         """uint8 images -> float in [-1, 1]; points pass through as float32."""
-        if raw.dtype == torch.uint8:
-            return raw.float().div_(127.5).sub_(1.0)
-        return raw.float()
+        return from_uint8_images(raw)
 
     def batch(self, index: torch.Tensor, device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor | None]:
         """Gather samples ``index`` (int64 (B,)) -> (x float on device, y int64 or None)."""
         raw = self.x[index].to(device, non_blocking=True)
         y = self.y[index].to(device, non_blocking=True) if self.y is not None else None
         return self.to_model(raw), y
+
+    def batches(self, sampler: IndexSampler, batch_size: int, rank: int = 0, world: int = 1, workers: int = 0):
+        """This source's batch iterator (``.next(device)``): in-memory gather (``workers`` is unused here)."""
+        return InMemoryBatches(self, sampler, batch_size, rank, world)
+
+
+def class_blocks(num_classes: int, per_class: int) -> torch.Tensor:
+    """Labels int64 (K * per_class,): 0 0 .. 1 1 .. K-1, every class equally often and class-sorted
+    (one class per grid row; per-class metrics)."""
+    return torch.arange(num_classes).repeat_interleave(per_class)
+
+
+def class_cycle(n: int, num_classes: int, device: torch.device | str | None = None) -> torch.Tensor:
+    """Labels int64 (n,): 0 1 .. K-1 0 1 ..: classes in turn, so any prefix is as balanced as it can be."""
+    return torch.arange(n, device=device) % num_classes
+
+
+def from_uint8_images(x: torch.Tensor) -> torch.Tensor:
+    """uint8 images (..., C, H, W) -> float32 in [-1, 1], the model space; float input passes through as float32.
+
+    The one place the pixel scale is defined (the inverse of :func:`to_uint8_images`).
+    """
+    return x.float().div_(127.5).sub_(1.0) if x.dtype == torch.uint8 else x.float()  # float() of uint8 copies
 
 
 def to_uint8_images(x: torch.Tensor) -> torch.Tensor:
@@ -111,3 +132,22 @@ class IndexSampler:
             raise ValueError(f"checkpoint sampler covers {int(state['n'])} samples, data has {self.n}")
         self.seed, self.position = int(state["seed"]), int(state["position"])
         self._epoch = -1
+
+
+class InMemoryBatches:
+    """The fast path: gather a batch by index from the uint8 tensor, scale on the fly.
+
+    Each call takes the next global batch of indices and keeps this rank's
+    slice, so W processes together see the batches one process would.
+    """
+
+    def __init__(self, data: Dataset, sampler: IndexSampler, batch_size: int, rank: int = 0, world: int = 1) -> None:
+        self.data, self.sampler, self.batch_size, self.rank, self.world = data, sampler, batch_size, rank, world
+
+    def next(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor | None]:
+        index = self.sampler.next(self.batch_size)
+        per_rank = len(index) // self.world
+        return self.data.batch(index[self.rank * per_rank : (self.rank + 1) * per_rank], device)
+
+    def reset(self) -> None:
+        """Nothing is prefetched here (the streaming path forgets its prefetched batches)."""

@@ -24,7 +24,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Callable, Iterable
@@ -35,7 +34,8 @@ import torch.nn.functional as F
 from ganforge.config import DataConfig
 from ganforge.data.base import Dataset
 from ganforge.errors import GanforgeError
-from ganforge.registry import Registry
+from ganforge.files import atomic_write
+from ganforge.registry import Registry, first_line
 
 SOURCES: Registry[Callable[[DataConfig], Dataset]] = Registry("data source")
 
@@ -74,11 +74,7 @@ def source_options(*, splits: Iterable[str] = DEFAULT_SPLITS, cacheable: bool = 
 
 def describe_sources() -> list[tuple[str, str]]:
     """[(name, first docstring line)] for every registered source, sorted by name."""
-    return [(name, _first_line(SOURCES.get(name).__doc__)) for name in SOURCES.names()]
-
-
-def _first_line(doc: str | None) -> str:
-    return (doc or "").strip().splitlines()[0].strip() if (doc or "").strip() else ""
+    return [(name, first_line(SOURCES.get(name).__doc__)) for name in SOURCES.names()]
 
 
 # ----------------------------------------------------------------------------
@@ -149,7 +145,7 @@ def conform(data: Dataset, cfg: DataConfig) -> Dataset:
             raise GanforgeError(f"Data source {cfg.source!r} gives points, not images; "
                                 "remove data.channels and data.resolution.")
         return data
-    if cfg.channels is not None:
+    if cfg.channels is not None and not data.info.get("paired"):  # paired sources convert each half themselves
         data.x = convert_channels(data.x, cfg.channels)
     if cfg.resolution is not None:
         data.x = resize_square(data.x, cfg.resolution)
@@ -220,12 +216,17 @@ def announce(data: Dataset) -> None:
 # the on-disk cache
 
 
+def cache_root() -> Path:
+    """``$GANFORGE_CACHE``, else ``~/.cache/ganforge``: the one root of every ganforge cache."""
+    root = os.environ.get("GANFORGE_CACHE")
+    return Path(root).expanduser() if root else Path.home() / ".cache" / "ganforge"
+
+
 def cache_dir(cfg: DataConfig) -> Path:
-    """``cfg.cache_dir``, else ``$GANFORGE_CACHE/datasets``, else ``~/.cache/ganforge/datasets``."""
+    """``cfg.cache_dir``, else ``cache_root()/datasets``."""
     if cfg.cache_dir:
         return Path(cfg.cache_dir).expanduser()
-    root = os.environ.get("GANFORGE_CACHE")
-    return (Path(root).expanduser() if root else Path.home() / ".cache" / "ganforge") / "datasets"
+    return cache_root() / "datasets"
 
 
 def cache_key(loader: Callable, cfg: DataConfig) -> str:
@@ -279,7 +280,7 @@ def read_cache(path: Path, key: str) -> Dataset | None:
 
 
 def write_cache(path: Path, key: str, data: Dataset) -> None:
-    """Write ``data`` to ``path`` atomically (temp file, fsync, os.replace).
+    """Write ``data`` to ``path`` atomically (``ganforge.files.atomic_write``).
 
     x / y go into a safetensors file; class names, info and the key go into its
     JSON metadata, so the entry is one file that is either whole or absent.
@@ -294,16 +295,6 @@ def write_cache(path: Path, key: str, data: Dataset) -> None:
         tensors["y"] = data.y.contiguous()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        os.close(fd)
-        try:
-            save_file(tensors, tmp, metadata={"ganforge": json.dumps(meta)})
-            os.chmod(tmp, 0o644)  # mkstemp makes 0600; a cache is not secret
-            with open(tmp, "rb") as f:
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except OSError as exc:
+        atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata={"ganforge": json.dumps(meta)}))
+    except (OSError, GanforgeError) as exc:
         log.warning("could not write the dataset cache %s (%s); it will be decoded again next time", path, exc)

@@ -4,21 +4,25 @@ For folders too large to decode into memory.  It is the "straightforward
 per-image PIL pipeline" of the reference scripts, kept correct: batches come
 from the same :class:`IndexSampler` positions as the in-memory path (so
 resume is exact and multi-process ranks take their slice of each global
-batch), and a file that fails to decode is replaced by the next readable one.
+batch).  Unreadable files are skipped once, at indexing, with one notice; a
+file that breaks after indexing is replaced by the next readable one.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
 from torch.utils.data import DataLoader
 
 from ganforge.config import DataConfig
-from ganforge.data.base import IndexSampler
-from ganforge.data.folder import DEFAULT_CHANNELS, DEFAULT_RESOLUTION, IMAGE_SUFFIXES, decode_image, list_files
+from ganforge.data.base import IndexSampler, InMemoryBatches, from_uint8_images  # noqa: F401  (re-exported)
+from ganforge.data.folder import DEFAULT_CHANNELS, DEFAULT_RESOLUTION, decode_image, list_files
+from ganforge.errors import GanforgeError
 
 
 class StreamingFolder(torch.utils.data.Dataset):
@@ -48,7 +52,11 @@ class StreamingFolder(torch.utils.data.Dataset):
 
     @staticmethod
     def to_model(raw: torch.Tensor) -> torch.Tensor:
-        return raw.float().div_(127.5).sub_(1.0)
+        return from_uint8_images(raw)
+
+    def batches(self, sampler: IndexSampler, batch_size: int, rank: int = 0, world: int = 1, workers: int = 0):
+        """This source's batch iterator (``.next(device)``): per-batch decoding in ``workers`` processes."""
+        return StreamingBatches(self, sampler, batch_size, workers, rank, world)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         """-> (uint8 (C, H, W), label or -1); an unreadable file is replaced by the next readable one."""
@@ -62,22 +70,49 @@ class StreamingFolder(torch.utils.data.Dataset):
 
 
 def stream_folder(cfg: DataConfig) -> StreamingFolder:
-    """List (don't decode) the images of ``cfg.path``; class sub-folders become labels."""
-    from ganforge.data.folder import _root  # the same path checks and messages as the in-memory source
+    """Index the images of ``cfg.path``; class sub-folders become labels.
+
+    Every file is decoded once here, on a thread pool, and dropped: unreadable
+    files are skipped at indexing, counted and reported in one notice, exactly
+    like the in-memory path, so they are neither counted as samples nor
+    replaced (twice) in every epoch.  Pixels are decoded again per batch.
+    """
+    from ganforge.data.folder import OUTSIDE, _root, _skip_info  # the in-memory path's checks and messages
+    from ganforge.data.registry import announce
 
     root = _root(cfg)
+    size, channels = cfg.resolution or DEFAULT_RESOLUTION, cfg.channels or DEFAULT_CHANNELS
     class_names = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
-    files = [f for f in list_files(root) if f.suffix.lower() in IMAGE_SUFFIXES and (not class_names or f.parent != root)]
+    seen = list_files(root)
+    wanted = [f for f in seen if not class_names or f.parent != root]
+    skipped = {OUTSIDE: len(seen) - len(wanted)} if len(seen) > len(wanted) else {}
+    files = []
+    for path, why in zip(wanted, _readability(wanted, size, channels)):
+        if why is None:
+            files.append(path)
+        else:
+            skipped[why] = skipped.get(why, 0) + 1
+    if not files:
+        raise GanforgeError(f"No readable images in {root} ({len(seen)} files looked at); "
+                            "point --set data.path at a folder of .png/.jpg images.")
     if cfg.limit:
         keep = sorted(random.Random(0).sample(range(len(files)), min(cfg.limit, len(files))))
         files = [files[i] for i in keep]
-    if not files:
-        from ganforge.errors import GanforgeError
-
-        raise GanforgeError(f"No image files in {root}; point --set data.path at a folder of .png/.jpg images.")
     labels = [class_names.index(f.relative_to(root).parts[0]) for f in files] if class_names else None
-    return StreamingFolder(files, labels, class_names or None, cfg.resolution or DEFAULT_RESOLUTION,
-                           cfg.channels or DEFAULT_CHANNELS)
+    data = StreamingFolder(files, labels, class_names or None, size, channels)
+    data.info.update(_skip_info(root, len(seen), skipped))
+    announce(data)
+    return data
+
+
+def _readability(files: list[Path], size: int, channels: int) -> list[str | None]:
+    """Per file: None if it decodes, else the reason it is skipped (decoded on threads, pixels dropped)."""
+    def reason(path: Path) -> str | None:
+        result = decode_image(path, size, channels)  # the same test as the in-memory path: any decodable file
+        return result if isinstance(result, str) else None
+
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        return list(pool.map(reason, files, chunksize=16))
 
 
 class _RankBatches:
@@ -93,18 +128,6 @@ class _RankBatches:
             index = order.indices_at(position, self.batch_size)
             yield index[self.rank * per_rank : (self.rank + 1) * per_rank].tolist()
             position += self.batch_size
-
-
-class InMemoryBatches:
-    """The fast path: gather a batch by index from the uint8 tensor, scale on the fly."""
-
-    def __init__(self, data, sampler: IndexSampler, batch_size: int, rank: int = 0, world: int = 1) -> None:
-        self.data, self.sampler, self.batch_size, self.rank, self.world = data, sampler, batch_size, rank, world
-
-    def next(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor | None]:
-        index = self.sampler.next(self.batch_size)
-        per_rank = len(index) // self.world
-        return self.data.batch(index[self.rank * per_rank : (self.rank + 1) * per_rank], device)
 
 
 class StreamingBatches:

@@ -4,6 +4,10 @@ Standard settings (VEEGAN, Srivastava et al. 2017; PacGAN, Lin et al. 2018):
 ``ring8`` = 8 Gaussians evenly on a circle of radius 2, std 0.02;
 ``grid25`` = 25 Gaussians at {-4,-2,0,2,4}^2, std 0.05.  A sample counts as
 high quality when within 3 std of a centre.  Each mode is equally likely.
+grid25 is exactly PacGAN's code (synthetic_data_experiments/2DGrid_GAN&PacGAN/
+config.py: means ``range(-4, 5, 2)`` squared, variance 0.05^2 I); its ring
+(2DRing config.py: radius 1, std 0.01) is ring8 halved; the mode and
+high-quality rules are in units of std, so they are one benchmark up to scale.
 
 N = ``data.limit`` or 20,000 points; the train and test splits use different
 fixed seeds, so the same config always gives the same points.  Not cached: it

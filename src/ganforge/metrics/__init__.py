@@ -3,28 +3,36 @@
 Every function takes torch tensors or numpy arrays (converted once at the
 boundary), computes in float64 where precision matters and returns plain
 Python floats (or a dict of them). Feature extractors and the CLI sit on top
-and decide what gets fed in (DESIGN.md, *Metrics*).
+and decide what gets fed in (docs/architecture.md, *Metrics*).
 
-Registered in :data:`METRICS` (``METRICS.get(name)``):
+Every evaluable metric registers one :class:`~ganforge.metrics.registry.MetricSpec`
+in :data:`METRICS` (``METRICS.get(name)``) next to its maths; the specs say
+what each needs, where it applies and which way is better:
 
-======================  ==================================  ===========================================
-name                    function                            returns
-======================  ==================================  ===========================================
-``fid``                 fid(feat_real, feat_fake)           float
-``kid``                 kid(feat_real, feat_fake, ...)      kid_mean, kid_std
-``pr``                  precision_recall(real, fake, k=3)   precision, recall
-``dc``                  density_coverage(real, fake, k=5)   density, coverage
-``prdc``                prdc(real, fake, k_pr=3, k_dc=5)    precision, recall, density, coverage
-``is``                  inception_score(probs, splits=10)   is_mean, is_std
-``classes``             class_metrics(fake_labels, K, ...)  class_coverage, class_kl
-``modes``               toy2d_modes(points, centres, std)   modes_hit, modes_total, high_quality_rate
-``stacked_mnist``       stacked_mnist_modes(digit_preds)    modes_hit, modes_total, kl
-======================  ==================================  ===========================================
+=================  ======================  ===========================================  ==========
+name               module                  returns                                      default
+=================  ======================  ===========================================  ==========
+``fid``            fid.py                  fid                                          images, points
+``inception-fid``  fid.py                  inception_fid (needs the Inception weights)  -
+``kid``            kid.py                  kid_mean, kid_std                            images, points
+``pr``             prdc.py                 precision, recall (k = 3)                    images, points
+``dc``             prdc.py                 density, coverage (k = 5)                    images, points
+``is``             inception_score.py      is_mean, is_std                              images
+``classes``        classes.py              class_coverage, class_kl                     images, points
+``modes``          modes.py                modes_hit, modes_total, high_quality_rate    points
+``stacked_mnist``  modes.py                stacked_modes_hit, _total, stacked_kl        -
+``class_acc``      conditional.py          class_acc (conditional models)               -
+``intra_fid``      conditional.py          intra_fid, intra_fid/<class>                 -
+``cas``            conditional.py          cas                                          -
+=================  ======================  ===========================================  ==========
+
+The modules are imported below in table order: that order is the order of
+the columns in every result (``registry.output_order``).
 
 On top of the maths (imported lazily, as they load data and weights):
 
-- :mod:`ganforge.metrics.extractor`: ``load_extractor(name_or_path)``,
-  ``train_extractor(dataset, out_dir, ...)``: the committed domain
+- :mod:`ganforge.metrics.extractor`: ``load_extractor(name_or_path)``;
+  :mod:`ganforge.metrics.extractor_training`: ``train_extractor(dataset, out_dir, ...)``: the committed domain
   classifiers (mnist, fashion-mnist) whose features the metrics use.
 - :mod:`ganforge.metrics.inception`: ``load_inception(path)``, the standard
   FID Inception-v3 when its weights file is on disk.
@@ -36,17 +44,19 @@ On top of the maths (imported lazily, as they load data and weights):
   ``ganforge eval`` and ``ganforge metrics ...``.
 """
 
-from ganforge.metrics.registry import METRICS
-from ganforge.metrics.cas import classification_accuracy
-from ganforge.metrics.classes import class_coverage, class_histogram, class_kl, class_metrics
+from ganforge.metrics.registry import METRICS, MetricSpec, register_metric
+
+# Importing the modules registers their specs, in table order.
 from ganforge.metrics.fid import fid, frechet_distance, gaussian_stats
-from ganforge.metrics.inception_score import inception_score
 from ganforge.metrics.kid import kid
-from ganforge.metrics.modes import stacked_mnist_modes, toy2d_modes
 from ganforge.metrics.prdc import density_coverage, precision_recall, prdc
+from ganforge.metrics.inception_score import inception_score
+from ganforge.metrics.classes import class_coverage, class_histogram, class_kl, class_metrics
+from ganforge.metrics.modes import stacked_mnist_modes, toy2d_modes
+from ganforge.metrics import conditional  # noqa: F401 -- class_acc, intra_fid, cas
 
 _LAZY = {
-    "load_extractor": "extractor", "train_extractor": "extractor", "Extractor": "extractor",
+    "load_extractor": "extractor", "train_extractor": "extractor_training", "Extractor": "extractor",
     "load_inception": "inception",
     # not "evaluate": that name is the submodule ganforge.metrics.evaluate once imported
     "evaluate_run": "evaluate", "floor": "evaluate", "format_table": "evaluate",
@@ -64,11 +74,11 @@ def __getattr__(name: str):
 
 __all__ = [
     "METRICS",
+    "MetricSpec",
     "class_coverage",
     "class_histogram",
     "class_kl",
     "class_metrics",
-    "classification_accuracy",
     "density_coverage",
     "fid",
     "frechet_distance",
@@ -77,6 +87,7 @@ __all__ = [
     "kid",
     "prdc",
     "precision_recall",
+    "register_metric",
     "stacked_mnist_modes",
     "toy2d_modes",
 ]

@@ -15,7 +15,7 @@ import numpy as np
 
 from ganforge.errors import GanforgeError
 from ganforge.metrics._convert import labels, to_numpy
-from ganforge.metrics.registry import METRICS
+from ganforge.metrics.registry import IMAGES, POINTS, MetricSpec, register_metric
 
 
 def class_histogram(pred_labels, num_classes: int) -> np.ndarray:
@@ -101,7 +101,6 @@ def class_kl(real_hist, fake_hist, eps: float = 1e-6) -> float:
     return float(max(np.sum(q * np.log(q / p)), 0.0))
 
 
-@METRICS.register("classes")
 def class_metrics(
     fake_labels, num_classes: int, real_labels=None, min_fraction: float = 0.1, eps: float = 1e-6
 ) -> dict[str, float]:
@@ -129,3 +128,8 @@ def class_metrics(
         "class_coverage": class_coverage(fake_labels, num_classes, min_fraction),
         "class_kl": class_kl(real_hist, fake_hist, eps),
     }
+
+
+register_metric(MetricSpec(
+    "classes", lambda ctx: class_metrics(ctx.fake["classes"], ctx.num_classes, real_labels=ctx.real["classes"]),
+    {"class_coverage": "higher", "class_kl": "lower"}, needs=("classes",), default_for=(IMAGES, POINTS)))

@@ -18,7 +18,9 @@ import argparse
 import json
 from pathlib import Path
 
+from ganforge import limits
 from ganforge.errors import GanforgeError
+from ganforge.outputs import output_file
 
 
 def _metric_list(text: str | None) -> list[str] | None:
@@ -37,16 +39,37 @@ def _positive(value: int, flag: str) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from ganforge.metrics.evaluate import evaluate_run, format_table
+    from ganforge.metrics.evaluate import EVAL_FILE, evaluate_run, format_table
 
     run = Path(args.run)
     if not run.exists():
         raise GanforgeError(f"{str(run)!r} does not exist; give a run directory such as runs/demo.")
+    limits.check_int(args.n, "--n", 2, limits.MAX_SAMPLES)
+    limits.check_seed(args.seed)
+    output_file(run / EVAL_FILE, "eval")  # check where eval.json goes before computing anything
+    if is_translator(run, args.checkpoint):  # pix2pix / CycleGAN: metrics of translations (metrics/translation.py)
+        return _eval_translator(run, args)
     report = evaluate_run(run, metrics=_metric_list(args.metrics), n=_positive(args.n, "--n"),
                           checkpoint=args.checkpoint, extractor=args.extractor, seed=args.seed,
                           batch_size=_positive(args.batch_size, "--batch-size"), device=args.device,
                           inception_weights=args.inception_weights, data_dir=args.data_dir)
     print(format_table(report))
+    print(f"Wrote {report['path']}")
+    return 0
+
+
+def is_translator(run: Path, checkpoint: str) -> bool:
+    from ganforge.model import read_model
+
+    return read_model(run, checkpoint)[2].get("kind") == "translator"
+
+
+def _eval_translator(run: Path, args: argparse.Namespace) -> int:
+    from ganforge.metrics.translation import evaluate_translator_run, format_translation_report
+
+    report = evaluate_translator_run(run, n=args.n, checkpoint=args.checkpoint, extractor=args.extractor,
+                                     seed=args.seed, device=args.device, data_dir=args.data_dir)
+    print(format_translation_report(report))
     print(f"Wrote {report['path']}")
     return 0
 
@@ -66,7 +89,7 @@ def cmd_metrics_list(args: argparse.Namespace) -> int:
 
 
 def cmd_train_extractor(args: argparse.Namespace) -> int:
-    from ganforge.metrics.extractor import train_extractor
+    from ganforge.metrics.extractor_training import train_extractor
 
     if args.epochs is not None and args.epochs < 1:
         raise GanforgeError(f"--epochs must be >= 1, got {args.epochs}.")
@@ -83,16 +106,17 @@ def cmd_train_extractor(args: argparse.Namespace) -> int:
 
 def cmd_floor(args: argparse.Namespace) -> int:
     from ganforge.config import DataConfig
+    from ganforge.files import write_text_atomic
     from ganforge.metrics.evaluate import floor, format_table
 
+    if args.json:
+        output_file(args.json, "--json")  # before the minutes of computing
     data_cfg = DataConfig(source=args.dataset, data_dir=args.data_dir, path=args.path, variant=args.variant)
     result = floor(data_cfg, metrics=_metric_list(args.metrics), n=args.n, extractor=args.extractor,
                    seed=args.seed, device=args.device, inception_weights=args.inception_weights)
     print(format_table(result))
     if args.json:
-        out = Path(args.json)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({**result.info, "metrics": dict(result)}, indent=2) + "\n")
+        out = write_text_atomic(args.json, json.dumps({**result.info, "metrics": dict(result)}, indent=2) + "\n")
         print(f"Wrote {out}")
     return 0
 

@@ -16,30 +16,24 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ganforge.config import DataConfig
 from ganforge.errors import GanforgeError
-from ganforge.metrics.evaluate import eval_split, load_real, resolve_extractor
-from ganforge.metrics.extractor import DomainClassifier, accuracy
+from ganforge.metrics.extractor import DomainClassifier
+from ganforge.metrics.extractor_training import accuracy
 from ganforge.metrics.fid import fid
+from ganforge.metrics.registry import IMAGES, MetricContext, MetricSpec, register_metric
+
+CAS_EPOCHS = 5
 
 
-def generate_per_class(model, n_per_class: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """(samples float (K*n, *shape) in [-1, 1], requested labels int64 (K*n,)), class-sorted."""
-    if not getattr(model, "num_classes", 0):
-        raise GanforgeError("Conditional metrics need a conditional model (recipe cgan, acgan or projection).")
-    labels = torch.arange(model.num_classes).repeat_interleave(n_per_class)
-    return model.sample(len(labels), seed=seed, labels=labels), labels
+def class_accuracy(probs: torch.Tensor, labels: torch.Tensor) -> float:
+    """Fraction of samples whose classifier probabilities (N, K) pick their requested label (N,)."""
+    return float((probs.argmax(1) == labels).float().mean())
 
 
-def class_accuracy(extractor, samples: torch.Tensor, labels: torch.Tensor) -> float:
-    """Fraction of samples (N, C, H, W) the domain classifier assigns to their requested label (N,)."""
-    return float((extractor.probs(samples).argmax(1) == labels).float().mean())
-
-
-def intra_class_fid(extractor, samples: torch.Tensor, labels: torch.Tensor, real_x: torch.Tensor,
-                    real_y: torch.Tensor, class_names: list[str]) -> dict[str, float]:
-    """Per-class FID of generated vs real features, and their mean as ``intra_fid``."""
-    fake_f, real_f = extractor.features(samples), extractor.features(real_x)
+def intra_class_fid(fake_f: torch.Tensor, labels: torch.Tensor, real_f: torch.Tensor, real_y: torch.Tensor,
+                    class_names: list[str]) -> dict[str, float]:
+    """Per-class FID of generated features (N, D) with requested labels (N,) vs real features (M, D) with
+    labels (M,), and their mean as ``intra_fid``."""
     out = {}
     for k, name in enumerate(class_names):
         fk, rk = fake_f[labels == k], real_f[real_y == k]
@@ -53,7 +47,7 @@ def intra_class_fid(extractor, samples: torch.Tensor, labels: torch.Tensor, real
 
 
 def classification_accuracy_score(samples: torch.Tensor, labels: torch.Tensor, real_x: torch.Tensor,
-                                  real_y: torch.Tensor, num_classes: int, epochs: int = 5, seed: int = 0,
+                                  real_y: torch.Tensor, num_classes: int, epochs: int = CAS_EPOCHS, seed: int = 0,
                                   batch_size: int = 128) -> float:
     """Train DomainClassifier on generated (samples float [-1, 1], labels) only; its accuracy on
     the real uint8 images real_x (N, C, H, W) with labels real_y (N,)."""
@@ -70,17 +64,35 @@ def classification_accuracy_score(samples: torch.Tensor, labels: torch.Tensor, r
     return accuracy(net.eval(), real_x, real_y)
 
 
-def conditional_metrics(model, data_cfg: DataConfig, n_per_class: int = 200, extractor="auto", seed: int = 0,
-                        cas_epochs: int = 5, include_cas: bool = True) -> dict[str, float]:
+def conditional_metrics(model, data_cfg, n_per_class: int = 200, extractor="auto", seed: int = 0,
+                        cas_epochs: int = CAS_EPOCHS, include_cas: bool = True) -> dict[str, float]:
     """class_acc, intra_fid (+ per class) and cas of a conditional model against the real test split."""
-    ext = resolve_extractor(extractor, data_cfg)
-    samples, labels = generate_per_class(model, n_per_class, seed)
-    real = load_real(data_cfg, eval_split(data_cfg.source), None)
-    real_x = real.to_model(real.x)
-    names = model.class_names or [str(k) for k in range(model.num_classes)]
-    results = {"class_acc": class_accuracy(ext, samples, labels)}
-    results.update(intra_class_fid(ext, samples, labels, real_x, real.y, names))
-    if include_cas:
-        results["cas"] = classification_accuracy_score(samples, labels, real.x, real.y, model.num_classes,
-                                                       epochs=cas_epochs, seed=seed)
-    return results
+    from ganforge.metrics.evaluate import evaluate
+
+    names = ["class_acc", "intra_fid", "cas"] if include_cas else ["class_acc", "intra_fid"]
+    k = max(getattr(model, "num_classes", 0) or 0, 1)
+    return dict(evaluate(model, data_cfg, names, n=n_per_class * k, extractor=extractor, seed=seed,
+                         options={"cas_epochs": cas_epochs}))
+
+
+def _class_acc(ctx: MetricContext) -> dict[str, float]:
+    fake = ctx.fake["per_class"]
+    return {"class_acc": class_accuracy(fake["probs"], fake["requested"])}
+
+
+def _intra_fid(ctx: MetricContext) -> dict[str, float]:
+    fake, real = ctx.fake["per_class"], ctx.real["per_class"]
+    return intra_class_fid(fake["features"], fake["requested"], real["features"], real["y"], fake["class_names"])
+
+
+def _cas(ctx: MetricContext) -> dict[str, float]:
+    fake, real = ctx.fake["per_class"], ctx.real["per_class"]
+    epochs = int(ctx.options.get("cas_epochs", CAS_EPOCHS))
+    return {"cas": classification_accuracy_score(fake["samples"], fake["requested"], real["x"], real["y"],
+                                                 fake["num_classes"], epochs=epochs, seed=ctx.seed)}
+
+
+for _name, _compute, _outputs in (("class_acc", _class_acc, {"class_acc": "higher"}),
+                                  ("intra_fid", _intra_fid, {"intra_fid/": "lower", "intra_fid": "lower"}),
+                                  ("cas", _cas, {"cas": "higher"})):
+    register_metric(MetricSpec(_name, _compute, _outputs, needs=("per_class",), applies_to=(IMAGES,)))

@@ -8,7 +8,7 @@ distance::
     d² = ||mu1 - mu2||² + Tr(S1 + S2 - 2 (S1^½ S2 S1^½)^½)
 
 With Inception-v3 pool features this is the standard FID; ganforge usually
-feeds it features of a domain classifier (see DESIGN.md, Metrics), so the
+feeds it features of a domain classifier (see docs/architecture.md, *Metrics*), so the
 number is an "FID analogue", comparable only between runs that used the same
 extractor file.
 
@@ -33,7 +33,7 @@ import numpy as np
 
 from ganforge.errors import GanforgeError
 from ganforge.metrics._convert import features, same_dim, to_numpy
-from ganforge.metrics.registry import METRICS
+from ganforge.metrics.registry import IMAGES, POINTS, MetricContext, MetricSpec, register_metric
 
 
 def gaussian_stats(feats) -> tuple[np.ndarray, np.ndarray]:
@@ -107,7 +107,6 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     return max(d2, 0.0)
 
 
-@METRICS.register("fid")
 def fid(feat_real, feat_fake) -> float:
     """FID between two feature sets.
 
@@ -126,3 +125,18 @@ def fid(feat_real, feat_fake) -> float:
     mu1, s1 = gaussian_stats(real)
     mu2, s2 = gaussian_stats(fake)
     return frechet_distance(mu1, s1, mu2, s2)
+
+
+register_metric(MetricSpec(
+    "fid", lambda ctx: {"fid": fid(ctx.real["features"], ctx.fake["features"])}, {"fid": "lower"},
+    default_for=(IMAGES, POINTS)))
+
+
+def _inception_fid_metric(ctx: MetricContext) -> dict[str, float]:
+    """The standard FID: real Inception statistics (mu, sigma) are cached by the input, fakes are features."""
+    mu, sigma = gaussian_stats(ctx.fake["inception"])
+    return {"inception_fid": frechet_distance(*ctx.real["inception"], mu, sigma)}
+
+
+register_metric(MetricSpec("inception-fid", _inception_fid_metric, {"inception_fid": "lower"},
+                           needs=("inception",), applies_to=(IMAGES,)))

@@ -10,7 +10,7 @@ resized to 299 x 299 bilinearly (align_corners=False) and scaled to [-1, 1],
 as pytorch-fid does. Module names match torchvision's, so the weights file's
 state-dict keys load unchanged.
 
-The weights cannot be downloaded here (DESIGN.md: nothing is fetched at run
+The weights cannot be downloaded here (docs/architecture.md: nothing is fetched at run
 time), so the file must be on disk: ``--inception-weights PATH``,
 ``$GANFORGE_INCEPTION_WEIGHTS`` or the torch hub cache
 (``~/.cache/torch/hub/checkpoints/``, ``$TORCH_HOME/hub/checkpoints/``). It is
@@ -29,6 +29,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ganforge.data.base import from_uint8_images
 from ganforge.errors import GanforgeError
 from ganforge.metrics.extractor import sha256_file
 
@@ -298,7 +299,7 @@ class InceptionExtractor:
         out = []
         for chunk in x.split(batch_size):
             chunk = chunk.to(self.device)
-            chunk = chunk.float().div(127.5).sub(1.0) if chunk.dtype == torch.uint8 else chunk.float()
+            chunk = from_uint8_images(chunk)
             if chunk.shape[1] == 1:  # grey -> RGB, as every FID tool does
                 chunk = chunk.expand(-1, 3, -1, -1)
             elif chunk.shape[1] != 3:

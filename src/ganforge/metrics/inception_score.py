@@ -21,10 +21,9 @@ from scipy.special import xlogy
 
 from ganforge.errors import GanforgeError
 from ganforge.metrics._convert import to_numpy
-from ganforge.metrics.registry import METRICS
+from ganforge.metrics.registry import IMAGES, MetricContext, MetricSpec, register_metric
 
 
-@METRICS.register("is")
 def inception_score(probs, splits: int = 10) -> dict[str, float]:
     """Inception score of generated samples.
 
@@ -60,3 +59,12 @@ def inception_score(probs, splits: int = 10) -> dict[str, float]:
         scores.append(np.exp(kl.mean()))
     scores_arr = np.asarray(scores)
     return {"is_mean": float(scores_arr.mean()), "is_std": float(scores_arr.std())}
+
+
+def _is_metric(ctx: MetricContext) -> dict[str, float]:
+    probs = ctx.fake["probs"]
+    return inception_score(probs, splits=min(10, len(probs)))
+
+
+register_metric(MetricSpec("is", _is_metric, {"is_mean": "higher", "is_std": None}, needs=("probs",),
+                           applies_to=(IMAGES,), default_for=(IMAGES,)))

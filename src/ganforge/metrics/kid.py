@@ -26,7 +26,7 @@ import torch
 
 from ganforge.errors import GanforgeError
 from ganforge.metrics._convert import features, same_dim
-from ganforge.metrics.registry import METRICS
+from ganforge.metrics.registry import IMAGES, POINTS, MetricContext, MetricSpec, register_metric
 
 
 def _poly_kernel(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -45,7 +45,6 @@ def poly_mmd2_unbiased(x: torch.Tensor, y: torch.Tensor) -> float:
     return float((sum_xx + sum_yy) / (m * (m - 1)) - 2.0 * k_xy.sum() / (m * m))
 
 
-@METRICS.register("kid")
 def kid(feat_real, feat_fake, num_subsets: int = 100, subset_size: int = 1000, seed: int = 0) -> dict[str, float]:
     """KID between two feature sets.
 
@@ -80,3 +79,18 @@ def kid(feat_real, feat_fake, num_subsets: int = 100, subset_size: int = 1000, s
         scores.append(poly_mmd2_unbiased(xs, ys))
     t = torch.tensor(scores, dtype=torch.float64)
     return {"kid_mean": float(t.mean()), "kid_std": float(t.std(correction=0))}
+
+
+KID_SUBSETS = 100
+KID_SUBSET_SIZE = 1000
+
+
+def _kid_metric(ctx: MetricContext) -> dict[str, float]:
+    """KID over 100 seeded subsets of min(1000, N, M) samples; the size goes into the report."""
+    real, fake = ctx.real["features"], ctx.fake["features"]
+    size = min(KID_SUBSET_SIZE, len(real), len(fake))
+    ctx.info["kid_subset_size"] = size
+    return kid(real, fake, num_subsets=KID_SUBSETS, subset_size=size, seed=ctx.seed)
+
+
+register_metric(MetricSpec("kid", _kid_metric, {"kid_mean": "lower", "kid_std": None}, default_for=(IMAGES, POINTS)))

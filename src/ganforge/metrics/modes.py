@@ -1,6 +1,6 @@
 """Mode counting on the classic mode-collapse benchmarks.
 
-toy2d (ring of 8 / grid of 25 Gaussians, DESIGN.md *Data*) and Stacked MNIST
+toy2d (ring of 8 / grid of 25 Gaussians, docs/architecture.md *Data*) and Stacked MNIST
 (1,000 modes), evaluated as in VEEGAN (Srivastava et al. 2017) and PacGAN
 (Lin et al. 2018).
 
@@ -14,7 +14,13 @@ which follows VEEGAN's definition:
 3. a mode is *hit* (captured) if at least ``min_count`` high-quality samples
    are assigned to it; PacGAN / VEEGAN use 1 (any high-quality sample), the
    default here. Raise ``min_count`` for a stricter count that ignores a
-   stray sample or two.
+   stray sample or two;
+4. reverse KL (PacGAN Table 1): ``KL(q || p) = Σ q log(q / p)`` of the
+   histogram q of the *high-quality* samples over the modes (the
+   ``detail_of_coverage`` histogram of that code, which counts only samples
+   within 3 std) from the uniform p = 1/M, 0 log 0 = 0.  It is 0 for an even
+   spread, log(M / k) for k equally used modes; it is undefined (reported as
+   log M, the value for total collapse) when no sample is high quality.
 
 Stacked MNIST: each of the 3 channels of a generated sample is classified as
 a digit by an MNIST classifier; the triple (a, b, c) is the mode
@@ -31,10 +37,9 @@ import torch
 
 from ganforge.errors import GanforgeError
 from ganforge.metrics._convert import to_numpy
-from ganforge.metrics.registry import METRICS
+from ganforge.metrics.registry import IMAGES, POINTS, MetricContext, MetricSpec, register_metric
 
 
-@METRICS.register("modes")
 def toy2d_modes(points, centres, std: float, min_count: int = 1, hq_sigmas: float = 3.0) -> dict[str, float]:
     """Modes hit and high-quality rate of 2-D samples from a Gaussian mixture.
 
@@ -49,7 +54,8 @@ def toy2d_modes(points, centres, std: float, min_count: int = 1, hq_sigmas: floa
 
     Returns:
         ``{"modes_hit": modes with >= min_count high-quality samples,
-        "modes_total": M, "high_quality_rate": high-quality samples / N}``,
+        "modes_total": M, "high_quality_rate": high-quality samples / N,
+        "reverse_kl": KL(high-quality mode histogram || uniform) in nats}``,
         all floats (counts are whole numbers).
     """
     x = to_numpy(points, "points", ndim=2)
@@ -72,10 +78,25 @@ def toy2d_modes(points, centres, std: float, min_count: int = 1, hq_sigmas: floa
         "modes_hit": float((hq_per_mode >= int(min_count)).sum()),
         "modes_total": float(c.shape[0]),
         "high_quality_rate": float(hq.double().mean()),
+        "reverse_kl": reverse_kl_to_uniform(hq_per_mode.numpy()),
     }
 
 
-@METRICS.register("stacked_mnist")
+def reverse_kl_to_uniform(counts) -> float:
+    """``KL(q || uniform)`` in nats of the histogram ``counts`` (M,) with q = counts / sum; 0 log 0 = 0.
+
+    ``log M`` (one mode) for an empty histogram: a generator with no
+    high-quality sample is scored as fully collapsed rather than dropped.
+    """
+    n = np.asarray(counts, dtype=np.float64)
+    m = n.shape[0]
+    if n.sum() <= 0:
+        return float(np.log(m))
+    q = n / n.sum()
+    nz = q > 0
+    return max(float(np.sum(q[nz] * np.log(q[nz] * m))), 0.0)
+
+
 def stacked_mnist_modes(digit_preds) -> dict[str, float]:
     """Modes hit (of 1,000) and KL to uniform on Stacked MNIST.
 
@@ -106,8 +127,24 @@ def stacked_mnist_modes(digit_preds) -> dict[str, float]:
     if d.min() < 0 or d.max() > 9:
         raise GanforgeError(f"digit_preds must hold digits 0-9, got values from {d.min()} to {d.max()}.")
     mode_id = 100 * d[:, 0] + 10 * d[:, 1] + d[:, 2]  # (N,) in [0, 999]
-    q = np.bincount(mode_id, minlength=1000).astype(np.float64)
-    q /= q.sum()
-    nz = q > 0
-    kl = float(np.sum(q[nz] * np.log(q[nz] * 1000.0)))
-    return {"modes_hit": float(nz.sum()), "modes_total": 1000.0, "kl": max(kl, 0.0)}
+    counts = np.bincount(mode_id, minlength=1000)  # (1000,)
+    return {"modes_hit": float((counts > 0).sum()), "modes_total": 1000.0, "kl": reverse_kl_to_uniform(counts)}
+
+
+def _modes_metric(ctx: MetricContext) -> dict[str, float]:
+    return toy2d_modes(ctx.fake["features"], ctx.points["centres"], ctx.points["std"])
+
+
+def _stacked_metric(ctx: MetricContext) -> dict[str, float]:
+    s = stacked_mnist_modes(ctx.fake["digits"])
+    return {"stacked_modes_hit": s["modes_hit"], "stacked_modes_total": s["modes_total"], "stacked_kl": s["kl"]}
+
+
+register_metric(MetricSpec("modes", _modes_metric, {"modes_hit": "higher", "modes_total": None,
+                                                    "high_quality_rate": "higher", "reverse_kl": "lower"},
+                           needs=("features", "points"), applies_to=(POINTS,), default_for=(POINTS,),
+                           hint="it counts toy2d mixture modes; for images use 'classes' "
+                                "(or 'stacked_mnist' for Stacked MNIST)."))
+register_metric(MetricSpec("stacked_mnist", _stacked_metric, {"stacked_modes_hit": "higher",
+                                                              "stacked_modes_total": None, "stacked_kl": "lower"},
+                           needs=("digits",), applies_to=(IMAGES,)))

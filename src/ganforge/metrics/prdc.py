@@ -36,7 +36,7 @@ import torch
 
 from ganforge.errors import GanforgeError
 from ganforge.metrics._convert import features, same_dim
-from ganforge.metrics.registry import METRICS
+from ganforge.metrics.registry import IMAGES, POINTS, MetricContext, MetricSpec, equal_size, register_metric
 
 _CHUNK_ELEMS = 2**24
 
@@ -114,7 +114,6 @@ def _prdc(feat_real, feat_fake, k_pr: int | None, k_dc: int | None, chunk_elems:
     return out
 
 
-@METRICS.register("pr")
 def precision_recall(feat_real, feat_fake, k: int = 3, chunk_elems: int = _CHUNK_ELEMS) -> dict[str, float]:
     """Improved precision and recall (Kynkäänniemi et al. 2019).
 
@@ -132,7 +131,6 @@ def precision_recall(feat_real, feat_fake, k: int = 3, chunk_elems: int = _CHUNK
     return _prdc(feat_real, feat_fake, _check_k(k, "k"), None, chunk_elems)
 
 
-@METRICS.register("dc")
 def density_coverage(feat_real, feat_fake, k: int = 5, chunk_elems: int = _CHUNK_ELEMS) -> dict[str, float]:
     """Density and coverage (Naeem et al. 2020).
 
@@ -149,7 +147,6 @@ def density_coverage(feat_real, feat_fake, k: int = 5, chunk_elems: int = _CHUNK
     return _prdc(feat_real, feat_fake, None, _check_k(k, "k"), chunk_elems)
 
 
-@METRICS.register("prdc")
 def prdc(
     feat_real, feat_fake, k_pr: int = 3, k_dc: int = 5, chunk_elems: int = _CHUNK_ELEMS
 ) -> dict[str, float]:
@@ -167,3 +164,24 @@ def prdc(
         :func:`precision_recall` and :func:`density_coverage` called separately.
     """
     return _prdc(feat_real, feat_fake, _check_k(k_pr, "k_pr"), _check_k(k_dc, "k_dc"), chunk_elems)
+
+
+def _prdc_metric(keys: tuple[str, ...]):
+    """compute() of "pr" / "dc": all four numbers once per evaluation on equal-size sets, then ``keys``."""
+
+    def compute(ctx: MetricContext) -> dict[str, float]:
+        def both() -> dict[str, float]:
+            real, fake = equal_size(ctx.real["features"], ctx.fake["features"], ctx.seed)
+            ctx.info["n_prdc"] = len(fake)
+            return prdc(real, fake)
+
+        values = ctx.once("prdc", both)
+        return {k: values[k] for k in keys}
+
+    return compute
+
+
+register_metric(MetricSpec("pr", _prdc_metric(("precision", "recall")), {"precision": "higher", "recall": "higher"},
+                           default_for=(IMAGES, POINTS)))
+register_metric(MetricSpec("dc", _prdc_metric(("density", "coverage")), {"density": "higher", "coverage": "higher"},
+                           default_for=(IMAGES, POINTS)))

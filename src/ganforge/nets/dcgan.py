@@ -13,7 +13,7 @@ import torch.nn as nn
 
 from ganforge.errors import GanforgeError
 from ganforge.nets import register_arch
-from ganforge.nn import dcgan_init, make_norm, maybe_spectral_norm
+from ganforge.nn import dcgan_init, make_minibatch_std, make_norm, maybe_spectral_norm, minibatch_std_features
 
 RESOLUTIONS = (16, 28, 32, 64, 128)
 
@@ -62,10 +62,11 @@ class DCGANDiscriminator(nn.Module):
 
     ``norm="layer"`` (or "none") for WGAN-GP critics, where batch norm would
     make each sample's gradient depend on the rest of the batch.
+    ``minibatch_std``: ProGAN's minibatch-std group size (0 = off).
     """
 
     def __init__(self, shape: tuple[int, ...], *, width: int = 64, max_channels: int = 512, norm: str = "batch",
-                 spectral_norm: bool = False, extra_layers: int = 0) -> None:
+                 spectral_norm: bool = False, extra_layers: int = 0, minibatch_std: int = 0) -> None:
         super().__init__()
         base, stages = _plan(tuple(shape))
         chans = list(reversed(_channels(width, stages, max_channels)))  # width ... widest
@@ -76,7 +77,9 @@ class DCGANDiscriminator(nn.Module):
         for c_in, c_out in zip(chans[:-1], chans[1:]):
             layers += [sn(nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False)), make_norm(norm, c_out), nn.LeakyReLU(0.2, True)]
         self.body = nn.Sequential(*layers)
-        self.feature_dim = chans[-1] * base * base
+        # ProGAN's minibatch std (group size; 0 = off): extra channel(s) on the last map, before the final layer.
+        self.mbstd = make_minibatch_std(minibatch_std)
+        self.feature_dim = (chans[-1] + minibatch_std_features(self.mbstd)) * base * base
         # The paper's final base x base conv over the last map, written as the
         # equivalent linear layer on its flattened features (so conditional
         # heads such as projection can share them).
@@ -84,8 +87,8 @@ class DCGANDiscriminator(nn.Module):
         self.apply(dcgan_init)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """images (B, C, H, W) -> features (B, feature_dim) before the last layer."""
-        return self.body(x).flatten(1)
+        """images (B, C, H, W) -> features (B, feature_dim) before the last layer (minibatch std included)."""
+        return self.mbstd(self.body(x)).flatten(1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x)).view(len(x))

@@ -9,7 +9,7 @@ import torch.nn as nn
 
 from ganforge.errors import GanforgeError
 from ganforge.nets import register_arch
-from ganforge.nn import make_norm, maybe_spectral_norm
+from ganforge.nn import make_minibatch_std, make_norm, maybe_spectral_norm, minibatch_std_features
 
 _ACTIVATIONS = {"leaky_relu": lambda: nn.LeakyReLU(0.2), "relu": nn.ReLU}
 # sigmoid output is rescaled to [-1, 1] (2*sigmoid - 1) so it matches the data range.
@@ -56,10 +56,14 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    """samples (B, *shape) -> hidden layers with dropout -> logits (B,)."""
+    """samples (B, *shape) -> hidden layers with dropout -> logits (B,).
+
+    ``minibatch_std``: ProGAN's minibatch-std group size (0 = off), a remedy
+    for mode collapse: the head also sees how spread the batch is.
+    """
 
     def __init__(self, shape: tuple[int, ...], *, hidden: list[int] = (1024, 512, 256), activation: str = "leaky_relu",
-                 dropout: float = 0.3, norm: str = "none", spectral_norm: bool = False) -> None:
+                 dropout: float = 0.3, norm: str = "none", spectral_norm: bool = False, minibatch_std: int = 0) -> None:
         super().__init__()
         act = _pick(_ACTIVATIONS, activation, "activation")
         layers, width = [nn.Flatten()], math.prod(shape)
@@ -69,12 +73,14 @@ class MLPDiscriminator(nn.Module):
                 layers.append(nn.Dropout(dropout))
             width = h
         self.body = nn.Sequential(*layers)
-        self.feature_dim = width
-        self.head = maybe_spectral_norm(nn.Linear(width, 1), spectral_norm)
+        # ProGAN's minibatch std (group size; 0 = off) joins the last hidden layer's features, before the head.
+        self.mbstd = make_minibatch_std(minibatch_std)
+        self.feature_dim = width + minibatch_std_features(self.mbstd)
+        self.head = maybe_spectral_norm(nn.Linear(self.feature_dim, 1), spectral_norm)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """samples (B, *shape) -> features (B, feature_dim) of the last hidden layer."""
-        return self.body(x)
+        """samples (B, *shape) -> features (B, feature_dim) of the last hidden layer (+ the minibatch std)."""
+        return self.mbstd(self.body(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x)).squeeze(1)

@@ -36,7 +36,7 @@ import torch.nn.functional as F
 
 from ganforge.errors import GanforgeError
 from ganforge.nets import register_arch
-from ganforge.nn import make_norm, maybe_spectral_norm
+from ganforge.nn import make_minibatch_std, make_norm, maybe_spectral_norm, minibatch_std_features
 
 RESOLUTIONS = (32, 64)
 DEFAULT_WIDTH = {32: (256, 128), 64: (64, 64)}  # size -> (G width, D width)
@@ -126,9 +126,13 @@ class ResNetGenerator(nn.Module):
 
 
 class ResNetDiscriminator(nn.Module):
-    """images (B, C, H, W) -> logits (B,), spectral-normalised by default."""
+    """images (B, C, H, W) -> logits (B,), spectral-normalised by default.
 
-    def __init__(self, shape: tuple[int, ...], *, width: int | None = None, spectral_norm: bool = True) -> None:
+    ``minibatch_std``: ProGAN's minibatch-std group size (0 = off).
+    """
+
+    def __init__(self, shape: tuple[int, ...], *, width: int | None = None, spectral_norm: bool = True,
+                 minibatch_std: int = 0) -> None:
         super().__init__()
         size = _size(tuple(shape))
         w = width or DEFAULT_WIDTH[size][1]
@@ -144,12 +148,15 @@ class ResNetDiscriminator(nn.Module):
             blocks.append(DBlock(chans[-1], chans[-1], down=False, sn=sn))
             c_last = chans[-1]
         self.blocks = nn.Sequential(*blocks)
-        self.feature_dim = c_last
-        self.head = _init(nn.Linear(c_last, 1), 1.0, sn)
+        # ProGAN's minibatch std (group size; 0 = off) on the last map: after the sum pooling it is one more
+        # feature of the final linear layer.
+        self.mbstd = make_minibatch_std(minibatch_std)
+        self.feature_dim = c_last + minibatch_std_features(self.mbstd)
+        self.head = _init(nn.Linear(self.feature_dim, 1), 1.0, sn)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """images (B, C, H, W) -> ReLU then global sum pooling -> (B, feature_dim)."""
-        return F.relu(self.blocks(x)).sum(dim=(2, 3))
+        """images (B, C, H, W) -> (minibatch std), ReLU, global sum pooling -> (B, feature_dim)."""
+        return F.relu(self.mbstd(self.blocks(x))).sum(dim=(2, 3))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x)).view(len(x))

@@ -14,5 +14,7 @@ from ganforge.recipes.base import RECIPES, Recipe, build_recipe, recipe_options
 # Importing the modules registers the recipes.
 from ganforge.recipes import gan, wgan, wgan_gp  # noqa: E402,F401
 from ganforge.recipes import acgan, conditional  # noqa: E402,F401
+from ganforge.recipes import cyclegan, pix2pix  # noqa: E402,F401
+from ganforge.recipes import fastgan  # noqa: E402,F401
 
 __all__ = ["RECIPES", "Recipe", "build_recipe", "recipe_options"]

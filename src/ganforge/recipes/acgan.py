@@ -36,20 +36,20 @@ class ACGAN(ConditionalGAN):
         if opts.aux_weight < 0:
             raise GanforgeError(f"recipe.aux_weight must be >= 0, got {opts.aux_weight}.")
 
-    def d_step(self, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
+    def d_step(self, real: torch.Tensor, labels: torch.Tensor | None, step: int) -> dict[str, torch.Tensor]:
         fake_labels = self.sample_labels(len(real), labels)
         with torch.no_grad():
             fake = self.generate(self.G, self.sample_z(len(real)), fake_labels)
-        real_logits, real_classes = self.D.classify(self.seen(real))
-        fake_logits, fake_classes = self.D.classify(self.seen(fake))
+        real_logits, real_classes = self.D.classify(self.seen(real, step))
+        fake_logits, fake_classes = self.D.classify(self.seen(fake, step))
         aux = F.cross_entropy(real_classes, labels) + F.cross_entropy(fake_classes, fake_labels)
         loss = self.loss.d_loss(real_logits, fake_logits) + self.opts.aux_weight * aux
         return {"loss": loss, "aux": aux.detach(), "real_score": real_logits.detach().float().mean(),
                 "fake_score": fake_logits.detach().float().mean(),
                 "real_class_acc": (real_classes.argmax(1) == labels).float().mean()}
 
-    def g_step(self, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
+    def g_step(self, real: torch.Tensor, labels: torch.Tensor | None, step: int) -> dict[str, torch.Tensor]:
         fake_labels = self.sample_labels(len(real), labels)
-        fake_logits, fake_classes = self.D.classify(self.seen(self.generate(self.G, self.sample_z(len(real)), fake_labels)))
+        fake_logits, fake_classes = self.D.classify(self.seen(self.generate(self.G, self.sample_z(len(real)), fake_labels), step))
         aux = F.cross_entropy(fake_classes, fake_labels)
         return {"loss": self.loss.g_loss(fake_logits) + self.opts.aux_weight * aux, "aux": aux.detach()}

@@ -16,28 +16,68 @@ from ganforge.registry import Registry
 RECIPES: Registry[type["Recipe"]] = Registry("recipe")
 
 
-class Recipe(ABC):
-    """Base class: builds G and D from ``cfg.model`` and defines the two steps.
+def conditional_recipes() -> str:
+    """"recipe acgan, cgan or projection": the registered recipes with ``conditional = True``, for error text."""
+    import ganforge.recipes  # noqa: F401 -- registers every built-in recipe
 
-    Subclasses set ``Options`` (a dataclass of their settings) and implement
-    ``d_step`` and ``g_step``.  Both take a real batch x (B, *shape) in model
-    space and labels y (B,) or None, and return a dict of scalar tensors whose
-    ``"loss"`` entry is minimised; the other entries are logged.
+    names = [n for n in RECIPES.names() if RECIPES.get(n).conditional]
+    return "recipe " + (" or ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names))
+
+
+class Recipe(ABC):
+    """Base class: declares the networks and their optimiser groups, and defines the two steps.
+
+    The contract with the trainer (``training/trainer.py``; see docs/architecture.md):
+
+    - ``nets``: every network by name, built by :meth:`build_networks`
+      (default ``{"G": generator, "D": discriminator}``); each is checkpointed
+      under its name.  ``self.G`` / ``self.D`` are shortcuts to ``nets["G"]`` / ``nets["D"]``.
+    - ``optimized``: which nets each optimiser trains: group ``"d"`` is built
+      from ``cfg.optim_d``, group ``"g"`` from ``cfg.optim_g``.  A recipe with
+      four nets (CycleGAN) lists two in each group.
+    - ``sampling_net``: the net whose EMA is kept and that samples come from.
+    - :meth:`d_step` / :meth:`g_step` take a real batch x (B, *shape) in model
+      space, labels y (B,) or None, and ``step``, the 0-based index of the G
+      step being taken (0 .. train.steps - 1), and return a dict of scalar
+      tensors whose ``"loss"`` is minimised; the other entries are logged.
+    - :meth:`on_data` is called once with the training Dataset; :meth:`preview`
+      renders what the sample grids show.
+
+    Subclasses set ``Options`` (a dataclass of their settings).
     """
 
     @dataclass
     class Options:
         pass
 
+    #: optimiser group -> names of the nets it trains ("d" uses cfg.optim_d, "g" cfg.optim_g).
+    optimized: dict[str, tuple[str, ...]] = {"d": ("D",), "g": ("G",)}
+    #: the net whose EMA is kept (train.ema_decay > 0) and that generates samples.
+    sampling_net: str = "G"
+    #: True for recipes whose generator takes class labels (generate --class, per-class grids).
+    conditional: bool = False
+
     def __init__(self, cfg: Config, shape: tuple[int, ...], num_classes: int, device: torch.device) -> None:
         self.cfg = cfg
         self.opts = recipe_options(cfg)
         self.shape, self.num_classes, self.device = tuple(shape), num_classes, device
         self.z_dim = cfg.model.z_dim
-        self.G: nn.Module = build_generator(self.generator_spec()).to(device)
-        self.D: nn.Module = self.build_discriminator(ARCHS.get(cfg.model.arch)).to(device)
+        self.nets: dict[str, nn.Module] = {name: net.to(device) for name, net in self.build_networks().items()}
 
     # -- how the nets are built and called; conditional recipes override these
+
+    def build_networks(self) -> dict[str, nn.Module]:
+        """Every network of the recipe by name (default: G from :meth:`generator_spec`, D from the arch)."""
+        return {"G": build_generator(self.generator_spec()),
+                "D": self.build_discriminator(ARCHS.get(self.cfg.model.arch))}
+
+    @property
+    def G(self) -> nn.Module:
+        return self.nets["G"]
+
+    @property
+    def D(self) -> nn.Module:
+        return self.nets["D"]
 
     def generator_spec(self) -> dict:
         """Everything needed to rebuild G without the data (goes into model.json)."""
@@ -45,11 +85,24 @@ class Recipe(ABC):
         return {"arch": m.arch, "shape": list(self.shape), "z_dim": m.z_dim, "g": dict(m.g)}
 
     def build_discriminator(self, arch) -> nn.Module:
+        """D for this data shape; with ``model.pack`` > 1 it judges packs of samples jointly (PacGAN)."""
+        pack = self.cfg.model.pack
+        if pack > 1:
+            from ganforge.nn.packing import packed_discriminator
+
+            return packed_discriminator(arch.discriminator, self.shape, dict(self.cfg.model.d), pack)
         return arch.discriminator(self.shape, **self.cfg.model.d)
+
+    def on_data(self, data) -> None:
+        """Called once with the training Dataset (e.g. to keep a fixed batch of inputs for previews)."""
 
     def generate(self, G: nn.Module, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """Samples from generator ``G`` (G itself or its EMA) for latents z (B, z_dim)."""
         return G(z)
+
+    def preview(self, G: nn.Module, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """What the sample grids show for the fixed latents z (N, z_dim): (N, *shape) in [-1, 1]."""
+        return self.generate(G, z, labels)
 
     def sample_labels(self, n: int, real_labels: torch.Tensor | None) -> torch.Tensor | None:
         """Labels (n,) for a batch of fakes (None: unconditional)."""
@@ -77,11 +130,11 @@ class Recipe(ABC):
         return z[rank * n : (rank + 1) * n] if world > 1 else z
 
     @abstractmethod
-    def d_step(self, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
+    def d_step(self, real: torch.Tensor, labels: torch.Tensor | None, step: int) -> dict[str, torch.Tensor]:
         """One D (critic) step's loss on a real batch: {"loss": scalar to backpropagate, ...logged scalars}."""
 
     @abstractmethod
-    def g_step(self, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
+    def g_step(self, real: torch.Tensor, labels: torch.Tensor | None, step: int) -> dict[str, torch.Tensor]:
         """One G step's loss (``real`` for recipes that need it, e.g. feature matching): {"loss": ..., ...}."""
 
     def after_d_step(self) -> None:
@@ -95,7 +148,7 @@ class Recipe(ABC):
         """Raise GanforgeError for option values that are wrong (names, ranges); called by config validation."""
 
     def state_dict(self) -> dict:
-        """Extra recipe state for checkpoints (e.g. adaptive augmentation probability)."""
+        """Extra recipe state for checkpoints (e.g. adaptive augmentation probability, an image pool)."""
         return {}
 
     def load_state_dict(self, state: dict) -> None:

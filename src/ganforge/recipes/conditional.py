@@ -20,8 +20,9 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
+from ganforge.data.base import class_blocks
 from ganforge.errors import GanforgeError
-from ganforge.nets.conditional import DISCRIMINATOR_MODES, GENERATOR_CONDITIONING, ConditionalDiscriminator
+from ganforge.nets.conditional import D_CONDITIONING, G_CONDITIONING, ConditionalDiscriminator
 from ganforge.recipes.base import RECIPES
 from ganforge.recipes.gan import GAN
 
@@ -29,6 +30,8 @@ from ganforge.recipes.gan import GAN
 @RECIPES.register("cgan")
 class ConditionalGAN(GAN):
     """Conditional GAN: G(z, y), D(x, y); generate any class on request."""
+
+    conditional = True  # acgan and projection inherit it
 
     @dataclass
     class Options(GAN.Options):
@@ -39,10 +42,9 @@ class ConditionalGAN(GAN):
     @classmethod
     def check_options(cls, opts) -> None:
         super().check_options(opts)
-        if opts.g_conditioning not in GENERATOR_CONDITIONING:
-            raise GanforgeError(f"recipe.g_conditioning must be one of {', '.join(GENERATOR_CONDITIONING)}, got {opts.g_conditioning!r}.")
-        if opts.d_conditioning not in DISCRIMINATOR_MODES:
-            raise GanforgeError(f"recipe.d_conditioning must be one of {', '.join(DISCRIMINATOR_MODES)}, got {opts.d_conditioning!r}.")
+        for field, registry in (("g_conditioning", G_CONDITIONING), ("d_conditioning", D_CONDITIONING)):
+            if getattr(opts, field) not in registry:
+                raise GanforgeError(f"recipe.{field}: {registry.unknown_message(getattr(opts, field))}")
 
     def __init__(self, cfg, shape, num_classes, device) -> None:
         if num_classes < 2:
@@ -74,7 +76,7 @@ class ConditionalGAN(GAN):
     def grid_labels(self, n: int) -> torch.Tensor:
         """Each grid row one class: K rows of max(1, n // K) samples."""
         per_class = max(1, n // self.num_classes)
-        return torch.arange(self.num_classes).repeat_interleave(per_class)
+        return class_blocks(self.num_classes, per_class)
 
 
 @RECIPES.register("projection")

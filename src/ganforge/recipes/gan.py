@@ -14,9 +14,8 @@ Stabilisers, all off by default (recipes derived from this one inherit them):
   D and the G step (images only).
 - ``instance_noise``: Gaussian noise of this std added to everything D sees
   (reals and fakes, D and G steps; Sønderby et al. 2017, Arjovsky & Bottou
-  2017), annealed linearly to 0 at ``train.steps``.  The recipe counts its
-  own G steps (the trainer passes none) and saves the count in checkpoints,
-  so a resumed run uses the same noise level.
+  2017), annealed linearly to 0 at ``train.steps``; the level follows the
+  step the trainer passes to each step, so a resumed run uses the same noise.
 
 What D sees is ``D(seen(x))`` with ``seen`` = augment, then add noise.
 """
@@ -73,20 +72,19 @@ class GAN(Recipe):
         if self.augment_ops and len(self.shape) != 3:
             raise GanforgeError(f"recipe.diffaugment works on images, but this data has samples of shape {self.shape}; "
                                 "remove recipe.diffaugment (or set it to \"\").")
-        self.g_steps_done = 0  # G steps taken: drives the instance-noise schedule; saved in checkpoints
 
     # ------------------------------------------------------------ what D sees
 
-    def noise_std(self) -> float:
-        """Instance-noise std now: ``instance_noise`` at step 0, linearly down to 0 at ``train.steps``."""
-        progress = self.g_steps_done / max(self.cfg.train.steps, 1)
+    def noise_std(self, step: int) -> float:
+        """Instance-noise std at G step ``step``: ``instance_noise`` at 0, linearly down to 0 at ``train.steps``."""
+        progress = step / max(self.cfg.train.steps, 1)
         return self.opts.instance_noise * max(0.0, 1.0 - progress)
 
-    def seen(self, x: torch.Tensor) -> torch.Tensor:
-        """Samples as D sees them: DiffAugment (if set), then instance noise (if set); differentiable."""
+    def seen(self, x: torch.Tensor, step: int) -> torch.Tensor:
+        """Samples as D sees them at G step ``step``: DiffAugment (if set), then instance noise (if set); differentiable."""
         if self.augment_ops:
             x = diff_augment(x, self.augment_ops)
-        std = self.noise_std()
+        std = self.noise_std(step)
         if std > 0:
             x = x + std * torch.randn_like(x)
         return x
@@ -105,13 +103,13 @@ class GAN(Recipe):
 
     # ------------------------------------------------------------------ steps
 
-    def d_step(self, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
+    def d_step(self, real: torch.Tensor, labels: torch.Tensor | None, step: int) -> dict[str, torch.Tensor]:
         fake_labels = self.sample_labels(len(real), labels)  # None unless conditional
         with torch.no_grad():
             fake = self.generate(self.G, self.sample_z(len(real)), fake_labels)
         if self.opts.r1_gamma > 0:
             real = real.detach().requires_grad_(True)  # R1 differentiates D w.r.t. the real images
-        real_seen, fake_seen = self.seen(real), self.seen(fake)
+        real_seen, fake_seen = self.seen(real, step), self.seen(fake, step)
         real_logits, fake_logits = self.discriminate(real_seen, labels), self.discriminate(fake_seen, fake_labels)
         loss = self.loss.d_loss(real_logits, fake_logits)
         logs = {
@@ -122,19 +120,10 @@ class GAN(Recipe):
             loss = loss + weight * value
             logs[name] = value.detach().float()
         if self.opts.instance_noise > 0:
-            logs["noise_std"] = torch.tensor(self.noise_std(), device=real.device)
+            logs["noise_std"] = torch.tensor(self.noise_std(step), device=real.device)
         return {"loss": loss, **logs}
 
-    def g_step(self, real: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
+    def g_step(self, real: torch.Tensor, labels: torch.Tensor | None, step: int) -> dict[str, torch.Tensor]:
         fake_labels = self.sample_labels(len(real), labels)
         fake = self.generate(self.G, self.sample_z(len(real)), fake_labels)
-        return {"loss": self.loss.g_loss(self.discriminate(self.seen(fake), fake_labels))}
-
-    def after_g_step(self) -> None:
-        self.g_steps_done += 1
-
-    def state_dict(self) -> dict:
-        return {"g_steps_done": self.g_steps_done}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.g_steps_done = int(state.get("g_steps_done", 0))
+        return {"loss": self.loss.g_loss(self.discriminate(self.seen(fake, step), fake_labels))}

@@ -199,16 +199,3 @@ def serve(root: Path | str, host: str = "127.0.0.1", port: int = 7860) -> None:
         pass
     finally:
         server.stop()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m ganforge.studio.app RUNS [--port P] [--host H]`` (same as ``ganforge studio``)."""
-    import sys
-
-    from ganforge.cli import main as cli_main
-
-    return cli_main(["studio", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

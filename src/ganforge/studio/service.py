@@ -314,8 +314,11 @@ def _scale(model) -> int:
 class BodyLimit:
     """ASGI middleware: refuse HTTP requests whose body exceeds ``max_bytes`` with 413.
 
-    A declared Content-Length over the limit is refused before reading; a
-    streamed (chunked) body is cut off once it passes the limit.
+    A declared Content-Length over the limit is refused before reading.  Any
+    other body (chunked, or a Content-Length that lies) is read here first, at
+    most ``max_bytes`` of it, and replayed to the app: so a body that turns out
+    too large is answered 413 before the app has seen a byte of it (raising
+    inside the app's ``receive`` would reach the client as a 500).
     """
 
     def __init__(self, app, max_bytes: int = MAX_BODY_BYTES) -> None:
@@ -328,18 +331,22 @@ class BodyLimit:
         length = headers.get(b"content-length")
         if length is not None and (not length.strip().isdigit() or int(length) > self.max_bytes):
             return await _refuse(send, self.max_bytes)
-        seen = 0
-
-        async def limited_receive():
-            nonlocal seen
+        buffered, seen = [], 0
+        while True:
             message = await receive()
-            if message.get("type") == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise StudioError(f"request body over {self.max_bytes} bytes")
-            return message
+            buffered.append(message)
+            if message.get("type") != "http.request":
+                break  # e.g. http.disconnect: let the app see it
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                return await _refuse(send, self.max_bytes)
+            if not message.get("more_body"):
+                break
 
-        return await self.app(scope, limited_receive, send)
+        async def replay():
+            return buffered.pop(0) if buffered else await receive()
+
+        return await self.app(scope, replay, send)
 
 
 async def _refuse(send, max_bytes: int) -> None:

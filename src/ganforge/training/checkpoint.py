@@ -12,15 +12,16 @@ Layout of one checkpoint (a self-describing model directory)::
 Nothing here is unpickled with code: ``state.pt`` is read with
 ``torch.load(weights_only=True)``, so a checkpoint from the internet cannot run code.
 A checkpoint directory is first written under a temporary name, fsynced, then
-renamed, so a crash mid-write never leaves a half checkpoint called "latest".
+renamed (:func:`ganforge.files.atomic_folder`), so a crash or a full disk
+mid-write never leaves a half checkpoint called "latest"; the temporary folder
+is removed on failure, and one left by ``kill -9`` is swept when the run is
+next opened (:func:`remove_partial_checkpoints`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import uuid
 from pathlib import Path
 
 import torch
@@ -28,35 +29,9 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from ganforge.errors import GanforgeError
+from ganforge.files import atomic_folder, remove_stale_temps, write_text_atomic
 
 WEIGHTS, STATE, META = "model.safetensors", "state.pt", "model.json"
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # e.g. Windows cannot open directories
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb+") as f:
-        os.fsync(f.fileno())
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Replace a small text file atomically (temp file + fsync + rename)."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
 
 
 def flatten_modules(modules: dict[str, torch.nn.Module]) -> dict[str, torch.Tensor]:
@@ -75,31 +50,39 @@ def unflatten(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.
 
 def save_checkpoint(folder: Path, name: str, tensors: dict[str, torch.Tensor], state: dict, meta: dict,
                     keep: int | None = None, best: bool = False) -> Path:
-    """Write ``folder/name/`` atomically, point ``latest`` (and ``best`` if asked) at it, prune to ``keep`` newest."""
+    """Write ``folder/name/`` atomically, point ``latest`` (and ``best`` if asked) at it, prune to ``keep`` newest.
+
+    A failure (e.g. a full disk) raises a one-line GanforgeError and leaves
+    the previous checkpoints and pointers as they were.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    final = folder / name
-    tmp = folder / f".tmp-{name}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
-    save_file(tensors, str(tmp / WEIGHTS))
-    torch.save(state, tmp / STATE)
-    (tmp / META).write_text(json.dumps(meta, indent=2))
-    for file in (WEIGHTS, STATE, META):
-        _fsync_file(tmp / file)
-    _fsync_dir(tmp)
-    if final.exists():  # same step saved twice (e.g. Ctrl-C right after a periodic save)
-        old = folder / f".old-{name}-{uuid.uuid4().hex[:8]}"
-        os.replace(final, old)
-        os.replace(tmp, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, final)
-    _fsync_dir(folder)
+
+    def fill(tmp: Path) -> None:
+        save_file(tensors, str(tmp / WEIGHTS))
+        torch.save(state, tmp / STATE)
+        (tmp / META).write_text(json.dumps(meta, indent=2))
+
+    try:
+        final = atomic_folder(folder / name, fill)
+    except RuntimeError as exc:  # torch.save / safetensors report a full disk as RuntimeError
+        raise GanforgeError(f"Could not write checkpoint {str(folder / name)!r} ({str(exc).splitlines()[0]}); "
+                            "is the disk full? The previous checkpoints are kept.") from None
     write_text_atomic(folder / "latest", name + "\n")
     if best:
         write_text_atomic(folder / "best", name + "\n")
     if keep:
         prune(folder, keep)
     return final
+
+
+def remove_partial_checkpoints(folder: Path) -> int:
+    """Remove checkpoint folders an interrupted write left behind (ours and older versions' names)."""
+    removed = remove_stale_temps(folder, recursive=False)
+    if folder.is_dir():
+        for path in list(folder.glob(".tmp-step_*")) + list(folder.glob(".old-step_*")):
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def list_checkpoints(folder: Path) -> list[Path]:
@@ -122,21 +105,34 @@ def read_pointer(folder: Path, pointer: str) -> str | None:
     return path.read_text().strip() if path.is_file() else None
 
 
+def checkpoint_name(which: str) -> str:
+    """``latest`` / ``best`` / ``step_000500`` / ``500`` -> a checkpoint or pointer name (never a path)."""
+    which = str(which).strip()
+    if which.isdigit():
+        return f"step_{int(which):06d}"
+    if not which or "/" in which or "\\" in which or which.startswith("."):
+        raise GanforgeError(f"Checkpoint {which!r} is not a checkpoint name; use latest, best, step_000500 or 500.")
+    return which
+
+
 def find_checkpoint(path: Path, which: str = "latest") -> Path:
     """Resolve a run directory, a checkpoints folder or a checkpoint directory to a checkpoint directory."""
     path = Path(path)
     if (path / WEIGHTS).exists():
         return path
+    which = checkpoint_name(which)
     folder = path / "checkpoints" if (path / "checkpoints").is_dir() else path
-    name = read_pointer(folder, which)
-    if name and (folder / name / WEIGHTS).exists():
+    name = read_pointer(folder, which) if which in ("latest", "best") else None
+    if name and "/" not in name and (folder / name / WEIGHTS).exists():
         return folder / name
     found = list_checkpoints(folder)
     if which == "latest" and found:
         return found[-1]
     if which not in ("latest", "best") and (folder / which / WEIGHTS).exists():
         return folder / which
-    raise GanforgeError(f"No {which} checkpoint found in {str(path)!r}; train first (ganforge train ...) or give a run directory.")
+    have = ", ".join(p.name for p in found[-5:]) or "none"
+    raise GanforgeError(f"No {which} checkpoint found in {str(path)!r} (checkpoints: {have}); "
+                        "train first (ganforge train ...) or give a run directory.")
 
 
 def load_weights(checkpoint: Path) -> dict[str, torch.Tensor]:

@@ -31,7 +31,10 @@ class EMA:
     def update(self, model: nn.Module, step: int) -> None:
         t = step - self.start
         decay = min(self.decay, (1 + t) / (10 + t)) if t >= 0 else 0.0
-        for ema_p, p in zip(self.shadow.parameters(), model.parameters()):
-            ema_p.lerp_(p.detach(), 1.0 - decay)
-        for ema_b, b in zip(self.shadow.buffers(), model.buffers()):
-            ema_b.copy_(b)
+        # One multi-tensor kernel each instead of a Python loop over every tensor.
+        ema_params, params = list(self.shadow.parameters()), [p.detach() for p in model.parameters()]
+        if ema_params:
+            torch._foreach_lerp_(ema_params, params, 1.0 - decay)
+        ema_buffers, buffers = list(self.shadow.buffers()), list(model.buffers())
+        if ema_buffers:
+            torch._foreach_copy_(ema_buffers, buffers)

@@ -1,62 +1,91 @@
 """The generic training loop.  It knows no recipe, loss or architecture by name.
 
-One training step = ``n_critic`` discriminator updates, then one generator
-update, then the EMA of G.  Each update: freeze the other network, run the
-recipe's step over ``grad_accum`` micro-batches (backward on each), clip the
-gradient norm, step the optimiser.  Around the steps: logging to
-``metrics.jsonl``, sample grids from fixed latents, atomic checkpoints, and a
-clean stop on Ctrl-C / SIGTERM that writes a checkpoint first.
+One training step = ``n_critic`` updates of optimiser group "d", then one of
+group "g", then the EMA of the recipe's sampling net.  The recipe declares its
+networks and which of them each group trains (``Recipe.optimized``), so a
+recipe with four networks (CycleGAN) runs in the same loop.  Each update:
+freeze the nets outside the group, run the recipe's step over ``grad_accum``
+micro-batches (backward on each), measure the gradient norm, clip, and step
+the optimiser unless the loss or gradients are non-finite (decided on the
+device: see ``training/divergence.py``).
+
+Around the steps: log rows to ``metrics.jsonl`` (sums stay on the device
+until a log step), sample grids from fixed latents, atomic checkpoints, the
+training-health monitor, and a clean stop on Ctrl-C / SIGTERM that writes a
+checkpoint first.  The run directory (lock, overwrite, log) is
+``training/rundir.py``; what a checkpoint holds is ``training/state.py``.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import signal
 import sys
-import threading
 import time
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
-from ganforge import __version__
-from ganforge.art.grid import make_grid, save_image
 from ganforge.config import Config, to_yaml
-from ganforge.data import IndexSampler, load_dataset, to_uint8_images
-from ganforge.data.streaming import InMemoryBatches, StreamingBatches, StreamingFolder
+from ganforge.data import IndexSampler, load_dataset
 from ganforge.errors import GanforgeError
 from ganforge.recipes import build_recipe
 from ganforge.training import checkpoint as ckpt
-from ganforge.training import distributed
+from ganforge.training import distributed, state
 from ganforge.training.device import autocast, resolve_device, resolve_precision
+from ganforge.training.divergence import NonFiniteGuard, gradient_norm, guarded_step, is_finite
 from ganforge.training.ema import EMA
 from ganforge.training.optim import build_optimizer, set_lr
-from ganforge.training.plots import plot_points, read_metrics
 from ganforge.training.report import write_report
+from ganforge.training.rundir import RunDirectory
+from ganforge.training.samples import POINTS_IN_SCATTER, fixed_latents, grid_tensor, render, write_samples
+from ganforge.training.stopping import StopRequest
 
-POINTS_IN_SCATTER = 2000  # toy2d samples drawn for each scatter "grid"
+__all__ = ["Trainer", "train", "fixed_latents", "POINTS_IN_SCATTER"]
+
+GROUP_CONFIG = {"d": "optim_d", "g": "optim_g"}  # optimiser group -> its config section
 
 
-def fixed_latents(seed: int, n: int, z_dim: int) -> torch.Tensor:
-    """Latents (n, z_dim) that depend only on the seed (CPU generator: same on every device)."""
-    return torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
+class Diverged(Exception):
+    """Raised inside the loop when non-finite steps pass ``train.max_bad_steps``."""
+
+    def __init__(self, bad: int, first: int | None) -> None:
+        super().__init__(f"{bad} non-finite steps")
+        self.bad, self.first = bad, first
 
 
 class Trainer:
-    """Trains ``cfg`` into ``run_dir``; ``resume=True`` continues from its latest checkpoint."""
+    """Trains ``cfg`` into ``run_dir``; ``resume=True`` continues from ``checkpoint`` (default: the latest)."""
 
-    def __init__(self, cfg: Config, run_dir: Path | str | None = None, resume: bool = False, overwrite: bool = False) -> None:
+    def __init__(self, cfg: Config, run_dir: Path | str | None = None, resume: bool = False, overwrite: bool = False,
+                 checkpoint: str = "latest") -> None:
         self.cfg, t = cfg, cfg.train
-        self.run_dir = Path(run_dir) if run_dir else Path(cfg.out_dir) / cfg.name
         self.device = resolve_device(t.device)
         self.dist = distributed.init_from_env(self.device.type)
         self.device = distributed.local_device(self.dist, self.device)
         if t.batch_size % (self.dist.world_size * t.grad_accum):
             raise GanforgeError(f"train.batch_size ({t.batch_size}) is the global batch and must be divisible by "
                                 f"processes x grad_accum ({self.dist.world_size} x {t.grad_accum}).")
-        self._prepare_run_dir(resume, overwrite)
+        self.run = RunDirectory(run_dir or Path(cfg.out_dir) / cfg.name, owner=self.dist.is_main)
+        self.run_dir = self.run.path
+        self.run.open(resume, overwrite)
+        try:
+            self._build()
+            if resume and not self.run.fresh_resume:
+                state.restore(self, ckpt.find_checkpoint(self.run_dir, checkpoint))
+            self.run.commit(to_yaml(cfg))
+            self.run.truncate_metrics(self.step)  # rows after the checkpoint will be redone
+        except BaseException:
+            self.run.close()
+            raise
+        if self.run.fresh_resume and t.progress:
+            tqdm.write(f"{self.run_dir} has no checkpoint yet: starting it again from step 0 with its config.")
+        if self.dist.enabled:
+            for net in self.recipe.nets.values():
+                distributed.broadcast_module(net)
+
+    def _build(self) -> None:
+        cfg, t = self.cfg, self.cfg.train
         self.precision = resolve_precision(self.device, t.precision)
         torch.manual_seed(t.seed)  # before building the nets: the seed fixes their init
         if t.deterministic:
@@ -64,159 +93,280 @@ class Trainer:
         self.data = load_dataset(cfg.data)
         self.recipe = build_recipe(cfg, self.data.sample_shape, self.data.num_classes, self.device)
         self.recipe.shard = (self.dist.rank, self.dist.world_size)
-        self.G, self.D = self.recipe.G, self.recipe.D
+        per_rank = t.batch_size // self.dist.world_size
+        if per_rank > len(self.data):
+            raise GanforgeError(f"train.batch_size ({t.batch_size}) is larger than the data set ({len(self.data)} samples); "
+                                f"use train.batch_size <= {len(self.data)}.")
+        self.recipe.on_data(self.data)
         self.memory_format = torch.channels_last if t.channels_last and self.data.is_image else torch.contiguous_format
-        for net in (self.G, self.D):
+        for net in self.recipe.nets.values():
             net.to(memory_format=self.memory_format)
             if t.compile:
                 # In place, so state_dict keys stay unprefixed; dynamic=False because the
                 # default dynamic-shape tracing fails on a 64x64 DCGAN with this torch.
                 net.compile(dynamic=False)
-        self.opt_g = build_optimizer(self.G.parameters(), cfg.optim_g)
-        self.opt_d = build_optimizer(self.D.parameters(), cfg.optim_d)
-        fp16 = self.precision == "fp16"
-        self.scaler_g = torch.amp.GradScaler(self.device.type, enabled=fp16)
-        self.scaler_d = torch.amp.GradScaler(self.device.type, enabled=fp16)
-        self.ema = EMA(self.G, t.ema_decay, t.ema_start) if t.ema_decay > 0 else None
+        self.groups = {g: [self.recipe.nets[name] for name in names] for g, names in self.recipe.optimized.items()}
+        self.params = {g: [p for net in nets for p in net.parameters()] for g, nets in self.groups.items()}
+        self.optimizers = {g: build_optimizer(self.params[g], getattr(cfg, GROUP_CONFIG[g])) for g in self.groups}
+        self.scalers = {g: torch.amp.GradScaler(self.device.type, enabled=self.precision == "fp16") for g in self.groups}
+        sampling = self.recipe.nets[self.recipe.sampling_net]
+        self.ema = EMA(sampling, t.ema_decay, t.ema_start) if t.ema_decay > 0 else None
         self.sampler = IndexSampler(len(self.data), t.seed)
-        self.batches = self._batch_source()
+        self.batches = self.data.batches(self.sampler, t.batch_size, self.dist.rank, self.dist.world_size, cfg.data.workers)
         n_fixed = t.grid_size if self.data.is_image else POINTS_IN_SCATTER
         self.fixed_labels = self.recipe.grid_labels(n_fixed)  # conditional: one class per grid row
         if self.fixed_labels is not None:
             n_fixed = len(self.fixed_labels)
         self.fixed_z = fixed_latents(t.seed, n_fixed, cfg.model.z_dim)
         self.step, self.elapsed = 0, 0.0
-        self._stop_requested = False
+        self.stop = StopRequest()
+        self.guard = NonFiniteGuard(self.device)
+        self.lr_scale, self.rollbacks = 1.0, 0  # divergence rollbacks halve the learning rates
+        self._bad_in_a_row = 0
         self._sums: dict[str, torch.Tensor] = {}
         self._sum_steps = 0
+        self._weights_before: dict[str, list[torch.Tensor]] = {}
+        self._pending_signals: dict[str, float] = {}  # health signals of the last sample grid
         self.evaluator = self._build_evaluator() if t.eval_every and self.dist.is_main else None
         self.best_fid = float("inf")
-        self._is_best = False
-        if resume:
-            self._restore(ckpt.find_checkpoint(self.run_dir))
-        if self.dist.enabled:
-            for net in (self.G, self.D):
-                distributed.broadcast_module(net)
+        self.health = self._build_health() if t.health != "off" and self.dist.is_main else None
+        self.tensorboard = self._build_tensorboard() if t.tensorboard and self.dist.is_main else None
+
+    # -------------------------------------------------- shortcuts (API, tests)
+
+    @property
+    def G(self) -> torch.nn.Module:
+        return self.recipe.nets["G"]
+
+    @property
+    def D(self) -> torch.nn.Module:
+        return self.recipe.nets["D"]
+
+    @property
+    def opt_g(self) -> torch.optim.Optimizer:
+        return self.optimizers["g"]
+
+    @property
+    def opt_d(self) -> torch.optim.Optimizer:
+        return self.optimizers["d"]
+
+    @property
+    def sampling_generator(self) -> torch.nn.Module:
+        """The EMA of the sampling net when there is one: it gives the cleaner samples."""
+        return self.ema.shadow if self.ema else self.recipe.nets[self.recipe.sampling_net]
 
     # ------------------------------------------------------------------ loop
 
     def fit(self) -> Path:
-        """Run until ``train.steps`` (or a stop request); returns the run directory."""
+        """Run until ``train.steps`` (or a stop); returns the run directory.
+
+        ``self.stop.exit_code`` is non-zero afterwards when a signal stopped
+        the run; a divergence or a full disk raises GanforgeError after
+        keeping the last good checkpoint.
+        """
         t = self.cfg.train
-        previous = self._install_signal_handlers()
-        if t.progress and self.dist.is_main:
+        main = self.dist.is_main
+        if t.progress and main:
             tqdm.write(f"Training {self.cfg.name} on {self.device} ({self.precision}), {len(self.data)} samples -> {self.run_dir}")
-        bar = tqdm(total=t.steps, initial=self.step, disable=not (t.progress and self.dist.is_main), dynamic_ncols=True,
+        bar = tqdm(total=t.steps, initial=self.step, disable=not (t.progress and main), dynamic_ncols=True,
                    desc=self.cfg.name, mininterval=0.1 if sys.stderr.isatty() else 30.0)  # quiet in log files
         interval_start, interval_steps = time.perf_counter(), 0
         try:
-            while self.step < t.steps and not self._stop_requested:
-                self._train_step()
-                self.step += 1
-                interval_steps += 1
-                bar.update(1)
-                last = self.step == t.steps
-                if self.step % t.log_every == 0 or last:
-                    seconds = time.perf_counter() - interval_start
-                    self.elapsed += seconds
-                    row = self._log(interval_steps * t.batch_size / max(seconds, 1e-9))
-                    bar.set_postfix({k: f"{v:.3g}" for k, v in row.items() if k in ("d/loss", "g/loss", "images_per_s")})
-                    interval_start, interval_steps = time.perf_counter(), 0
-                    self._agree_on_stop()
-                if (self.step % t.sample_every == 0 or last) and self.dist.is_main:
-                    self.save_samples()
-                evaluated = self.evaluator is not None and self.dist.is_main and (self.step % t.eval_every == 0 or last)
-                if evaluated:
-                    self._evaluate()
-                if self.step % t.checkpoint_every == 0 or last or (evaluated and self._is_best):
+            with self.stop:
+                while self.step < t.steps and not self.stop.requested:
+                    self.train_step()
+                    self.step += 1
+                    interval_steps += 1
+                    bar.update(1)
+                    last = self.step == t.steps
+                    if (self.step % t.sample_every == 0 or last) and self.dist.is_main:
+                        self.save_samples()  # before the log row: its health signals join that row
+                    if self.step % t.log_every == 0 or last:
+                        seconds = time.perf_counter() - interval_start
+                        self.elapsed += seconds
+                        row = self._log(interval_steps * t.batch_size / max(seconds, 1e-9), bar)
+                        interval_start, interval_steps = time.perf_counter(), 0
+                        self._check_divergence(row)
+                        self._agree_on_stop()
+                    self._periodic_outputs(last)
+                if self.stop.requested:
+                    self.elapsed += time.perf_counter() - interval_start
                     self.save_checkpoint()
-            if self._stop_requested:
-                self.elapsed += time.perf_counter() - interval_start
-                self.save_checkpoint()
-                tqdm.write(f"Stopped at step {self.step}; resume with: ganforge train --resume {self.run_dir}")
+                    tqdm.write(f"Stopped at step {self.step}; resume with: ganforge train --resume {self.run_dir}")
         finally:
             bar.close()
-            self._restore_signal_handlers(previous)
-        if self.dist.is_main:
-            write_report(self.run_dir)
-        distributed.shutdown(self.dist)
+            self._finish()
         return self.run_dir
+
+    def _periodic_outputs(self, last: bool) -> None:
+        """Evaluation and checkpoints due at this step (rank 0 writes)."""
+        t = self.cfg.train
+        evaluated = self.evaluator is not None and (self.step % t.eval_every == 0 or last)
+        is_best = self._evaluate() if evaluated else False
+        if self.step % t.checkpoint_every == 0 or last or is_best:
+            self.save_checkpoint(best=is_best)
+
+    def _finish(self) -> None:
+        try:
+            if self.dist.is_main:
+                write_report(self.run_dir)
+        except OSError:
+            pass  # the report is a convenience; never mask the real outcome
+        finally:
+            if self.tensorboard:
+                self.tensorboard.close()
+            self.run.close()
+            distributed.shutdown(self.dist)
 
     def _agree_on_stop(self) -> None:
         """In a multi-process run every rank must stop at the same step: stop if any rank was asked to."""
         if self.dist.enabled:
-            flag = torch.tensor([float(self._stop_requested)], device=self.device)
+            flag = torch.tensor([float(self.stop.requested)], device=self.device)
             torch.distributed.all_reduce(flag)
-            self._stop_requested = bool(flag.item() > 0)
+            if flag.item() > 0:
+                self.stop.request()
 
-    def _train_step(self) -> None:
+    def train_step(self) -> None:
+        """One training step (public for benchmarks): n_critic "d" updates, one "g" update, the EMA."""
         t = self.cfg.train
-        set_lr(self.opt_g, self.cfg.optim_g, self.step, t.steps)
-        set_lr(self.opt_d, self.cfg.optim_d, self.step, t.steps)
+        self._set_learning_rates()
+        measure = (self.step + 1) % t.log_every == 0  # update ratios: only on the step before a log row
         for _ in range(t.n_critic):
             real, labels = self.batches.next(self.device)
             real = real.contiguous(memory_format=self.memory_format) if real.dim() == 4 else real
-            d_logs = self._update(self.D, self.G, self.opt_d, self.scaler_d, self.recipe.d_step, real, labels)
+            d_logs = self._update("d", self.recipe.d_step, real, labels, measure)
             self.recipe.after_d_step()
         # The G step reuses the last real batch: recipes that need reals in
-        # the G step (feature matching, conditioning labels) get one for free.
-        g_logs = self._update(self.G, self.D, self.opt_g, self.scaler_g, self.recipe.g_step, real, labels)
+        # the G step (feature matching, conditioning labels, pairs) get one for free.
+        g_logs = self._update("g", self.recipe.g_step, real, labels, measure)
         self.recipe.after_g_step()
         if self.ema:
-            self.ema.update(self.G, self.step)
+            self.ema.update(self.recipe.nets[self.recipe.sampling_net], self.step)
         self._accumulate({**{f"d/{k}": v for k, v in d_logs.items()}, **{f"g/{k}": v for k, v in g_logs.items()}})
 
-    def _batch_source(self):
-        """In-memory gather (the fast path) or per-batch decoding in workers (data.streaming)."""
-        rank, world, batch = self.dist.rank, self.dist.world_size, self.cfg.train.batch_size
-        if isinstance(self.data, StreamingFolder):
-            return StreamingBatches(self.data, self.sampler, batch, self.cfg.data.workers, rank, world)
-        return InMemoryBatches(self.data, self.sampler, batch, rank, world)
+    def _set_learning_rates(self) -> None:
+        for group, opt in self.optimizers.items():
+            set_lr(opt, getattr(self.cfg, GROUP_CONFIG[group]), self.step, self.cfg.train.steps, scale=self.lr_scale)
 
-    def _update(self, net, frozen, optimizer, scaler, step_fn, real, labels) -> dict[str, torch.Tensor]:
-        """One optimiser step of ``net`` with ``frozen`` held fixed; returns detached logs."""
+    def _update(self, group: str, step_fn, real, labels, measure: bool = False) -> dict[str, torch.Tensor]:
+        """One optimiser step of ``group``'s nets, the others frozen; returns detached logs (device tensors)."""
         t = self.cfg.train
-        net.requires_grad_(True)
-        frozen.requires_grad_(False)  # no wasted gradients for the other network
+        optimizer, scaler, params = self.optimizers[group], self.scalers[group], self.params[group]
+        for g, nets in self.groups.items():
+            for net in nets:
+                net.requires_grad_(g == group)  # no wasted gradients for the other nets
         optimizer.zero_grad(set_to_none=True)
         logs: dict[str, torch.Tensor] = {}
         label_chunks = labels.chunk(t.grad_accum) if labels is not None else [None] * t.grad_accum
         for x, y in zip(real.chunk(t.grad_accum), label_chunks):
             with autocast(self.device, self.precision):
-                out = step_fn(x, y)
+                out = step_fn(x, y, self.step)
             scaler.scale(out["loss"] / t.grad_accum).backward()
             for key, value in out.items():
                 logs[key] = logs.get(key, 0.0) + value.detach().float() / t.grad_accum
         if self.dist.enabled:
-            distributed.average_gradients(net, self.dist.world_size)
+            for net in self.groups[group]:
+                distributed.average_gradients(net, self.dist.world_size)
+        scaler.unscale_(optimizer)
+        norm = gradient_norm(params)
         if t.grad_clip > 0:
-            scaler.unscale_(optimizer)
-            logs["grad_norm"] = torch.nn.utils.clip_grad_norm_(net.parameters(), t.grad_clip)
-        scaler.step(optimizer)
-        scaler.update()
+            torch.nn.utils.clip_grads_with_norm_(params, t.grad_clip, norm)
+        ok = is_finite(logs["loss"]) if scaler.is_enabled() else is_finite(logs["loss"], norm)
+        self.guard.record(ok, self.step)
+        if measure:
+            self._weights_before[group] = [p.detach().clone() for p in params]
+        guarded_step(optimizer, ok, scaler)
+        logs["grad_norm"] = torch.where(torch.isfinite(norm), norm, torch.zeros_like(norm))
+        if measure:
+            logs["update_ratio"] = _update_ratio(self._weights_before.pop(group), params)
         return logs
 
     # --------------------------------------------------------------- logging
 
     def _accumulate(self, logs: dict[str, torch.Tensor]) -> None:
-        # Sums stay on the device: no host sync until the next log line.
+        # Sums stay on the device: no host sync until the next log line. A non-finite
+        # step makes its interval's mean non-finite (logged as "nan"/"inf" text).
         for key, value in logs.items():
             self._sums[key] = self._sums.get(key, 0.0) + value
         self._sum_steps += 1
 
-    def _log(self, images_per_s: float) -> dict:
+    def synchronize(self) -> None:
+        """Wait for the queued device work of the steps so far (benchmarks time with this)."""
+        if self._sums:
+            float(next(iter(self._sums.values())))
+
+    def _log(self, images_per_s: float, bar=None) -> dict:
         row = {"step": self.step, "time_s": round(self.elapsed, 3), "images_per_s": round(images_per_s, 2),
                "lr_g": self.opt_g.param_groups[0]["lr"], "lr_d": self.opt_d.param_groups[0]["lr"]}
         if self.dist.enabled:
             self._sums = distributed.average_logs(self._sums, self.dist.world_size)
+        ratios = {k for k in self._sums if k.endswith("update_ratio")}  # measured once per interval
         for key, total in self._sums.items():
-            value = float(total) / max(self._sum_steps, 1)
+            value = float(total) / (1 if key in ratios else max(self._sum_steps, 1))
             row[key] = value if math.isfinite(value) else str(value)
         self._sums, self._sum_steps = {}, 0
-        if self.dist.is_main:
-            with open(self.run_dir / "metrics.jsonl", "a") as f:
-                f.write(json.dumps(row) + "\n")
+        row.update(self._pending_signals)
+        self._pending_signals = {}
+        bad, first = self.guard.read()
+        row["nonfinite_steps"] = bad
+        if first is not None:
+            row["first_nonfinite_step"] = first
+        self.run.append(row)
+        if self.tensorboard:
+            self.tensorboard.scalars(self.step, row)
+        self._observe_health(row, bar)
+        if bar is not None:
+            bar.set_postfix_str(_postfix(row), refresh=False)
         return row
+
+    def _observe_health(self, row: dict, bar=None) -> None:
+        """Feed a logged row to the health monitor; print each new diagnosis once, act on serious ones."""
+        if self.health is None:
+            return
+        for diagnosis in self.health.observe(row):
+            line = diagnosis.line()
+            tqdm.write(f"health: {line}")
+            if bar is not None:
+                bar.set_description_str(f"{self.cfg.name} [{diagnosis.name}]", refresh=False)
+            if diagnosis.serious and self.cfg.train.health == "stop" and diagnosis.name != "divergence":
+                tqdm.write("Stopping (train.health=stop); resume with --resume after changing the settings.")
+                self.stop.request()
+
+    # ------------------------------------------------------------ divergence
+
+    def _check_divergence(self, row: dict) -> None:
+        """Past ``train.max_bad_steps`` skipped steps in this interval: roll back or stop with a diagnosis."""
+        t = self.cfg.train
+        bad = int(row.get("nonfinite_steps", 0))
+        self._bad_in_a_row = self._bad_in_a_row + bad if bad else 0  # intervals with bad steps, back to back
+        if self._bad_in_a_row < t.max_bad_steps:
+            if bad:
+                tqdm.write(f"warning: skipped {bad} non-finite step(s) before step {self.step} "
+                           f"(first at step {row.get('first_nonfinite_step')}); watching for divergence.")
+            return
+        first = row.get("first_nonfinite_step")
+        last_good = ckpt.list_checkpoints(self.run_dir / "checkpoints")
+        if t.on_divergence == "rollback" and last_good and self.rollbacks < t.max_rollbacks:
+            self._rollback(last_good[-1], first)
+            return
+        where = f"the last good checkpoint is {last_good[-1].name}" if last_good else "no checkpoint was written yet"
+        raise GanforgeError(
+            f"Training diverged: losses or gradients became non-finite at step {first if first is not None else self.step} "
+            f"({bad} of the last steps were skipped); {where}. Try lower learning rates (optim_g.lr / optim_d.lr), "
+            f"train.grad_clip=1, or train.on_divergence=rollback; continue with: ganforge train --resume {self.run_dir} "
+            "--set optim_g.lr=... --set optim_d.lr=...")
+
+    def _rollback(self, checkpoint: Path, first: int | None) -> None:
+        """Reload the last good checkpoint and continue with both learning rates halved."""
+        scale, rollbacks = self.lr_scale, self.rollbacks
+        state.restore(self, checkpoint)
+        self.lr_scale, self.rollbacks = scale * 0.5, rollbacks + 1
+        self.guard.reset()
+        self._bad_in_a_row = 0
+        self._sums, self._sum_steps = {}, 0
+        self.run.truncate_metrics(self.step)
+        tqdm.write(f"Diverged at step {first}: rolled back to {checkpoint.name} with learning rates x{self.lr_scale:g} "
+                   f"(rollback {self.rollbacks} of at most {self.cfg.train.max_rollbacks}).")
 
     # ------------------------------------------------------------ evaluation
 
@@ -225,151 +375,93 @@ class Trainer:
 
         return TrainingEvaluator(self.cfg)
 
-    def _evaluate(self) -> dict:
-        """Metrics of the sampling generator into metrics.jsonl; remember whether FID improved."""
+    def _build_health(self):
+        try:
+            from ganforge.health import HealthMonitor
+        except ImportError:
+            return None
+        return HealthMonitor(self.cfg, self.data, self.device)
+
+    def _build_tensorboard(self):
+        try:
+            from ganforge.training.tensorboard import TensorBoardLogger
+        except ImportError:
+            raise GanforgeError("train.tensorboard=true needs TensorBoard: pip install 'ganforge[tensorboard]'.") from None
+        return TensorBoardLogger(self.run_dir, self.cfg)
+
+    def _evaluate(self) -> bool:
+        """Metrics of the sampling generator into metrics.jsonl; True when FID improved (a new best)."""
         G = self.sampling_generator
         was_training = G.training
         G.eval()
-        results = self.evaluator(_RecipeSampler(self.recipe, G, self.data.num_classes if self.fixed_labels is not None else 0),
-                                 self.cfg.model.z_dim, self.step)
-        G.train(was_training)
+        try:
+            num_classes = self.data.num_classes if self.fixed_labels is not None else 0
+            results = self.evaluator(_RecipeSampler(self.recipe, G, num_classes), self.cfg.model.z_dim, self.step)
+        finally:
+            G.train(was_training)
         fid = results.get("fid")
-        self._is_best = fid is not None and fid < self.best_fid
-        if self._is_best:
+        is_best = fid is not None and fid < self.best_fid
+        if is_best:
             self.best_fid = fid
         row = {"step": self.step, **{f"eval/{k}": v for k, v in results.items()}}
-        with open(self.run_dir / "metrics.jsonl", "a") as f:
-            f.write(json.dumps(row) + "\n")
-        return results
-
-    @property
-    def sampling_generator(self) -> torch.nn.Module:
-        """The EMA generator when there is one: it gives the cleaner samples."""
-        return self.ema.shadow if self.ema else self.G
+        self.run.append(row)
+        if self.tensorboard:
+            self.tensorboard.scalars(self.step, row)
+        self._observe_health(row)
+        return is_best
 
     @torch.no_grad()
     def save_samples(self) -> Path:
-        """Sample grid (images) or scatter plot (points) from the fixed latents."""
-        G = self.sampling_generator
-        was_training = G.training
-        G.eval()
-        labels = self.fixed_labels.split(256) if self.fixed_labels is not None else [None] * len(self.fixed_z.split(256))
-        fake = torch.cat([self.recipe.generate(G, z.to(self.device), y if y is None else y.to(self.device)).float().cpu()
-                          for z, y in zip(self.fixed_z.split(256), labels)])
-        G.train(was_training)
-        out = self.run_dir / "samples" / f"step_{self.step:06d}.png"
-        out.parent.mkdir(exist_ok=True)
-        if self.data.is_image:
-            per_row = len(fake) // self.data.num_classes if self.fixed_labels is not None else None
-            grid = make_grid(to_uint8_images(fake), nrow=per_row)
-            scale = max(1, 256 // grid.width + 1) if grid.width < 256 else 1
-            save_image(grid, out, {"run": self.cfg.name, "step": self.step, "seed": self.cfg.train.seed}, scale=scale)
-        else:
-            plot_points(fake, self.data.x[:POINTS_IN_SCATTER], out, title=f"{self.cfg.name} step {self.step}")
+        """Sample grid (images) or scatter plot (points) from the fixed latents; health signals from them."""
+        samples = render(self.recipe, self.sampling_generator, self.fixed_z, self.fixed_labels, self.device)
+        per_row = len(samples) // self.data.num_classes if self.fixed_labels is not None else None
+        meta = {"run": self.cfg.name, "step": self.step, "seed": self.cfg.train.seed}
+        real = None if self.data.is_image else self.data.x[:POINTS_IN_SCATTER]
+        out = write_samples(samples, self.run_dir / "samples" / f"step_{self.step:06d}.png", meta, real, per_row)
+        if self.tensorboard and samples.dim() == 4:
+            self.tensorboard.images(self.step, grid_tensor(samples, per_row))
+        if self.health is not None:  # logged with the next row (no extra rows in metrics.jsonl)
+            self._pending_signals.update(self.health.sample_signals(self.step, samples))
         return out
 
     # ----------------------------------------------------------- checkpoints
 
     def model_meta(self) -> dict:
-        """The self-description stored beside the weights (enough to rebuild G without the data)."""
-        m = self.cfg.model
-        return {"ganforge_version": __version__, "step": self.step, "generator": self.recipe.generator_spec(),
-                "arch": m.arch, "z_dim": m.z_dim, "g": m.g,
-                "shape": list(self.data.sample_shape), "class_names": self.data.class_names,
-                "num_classes": self.data.num_classes, "recipe": self.cfg.recipe_name, "precision": self.precision, "config": self.cfg.to_dict()}
+        return state.model_meta(self)
 
-    def save_checkpoint(self) -> Path | None:
+    def save_checkpoint(self, best: bool = False) -> Path | None:
         if not self.dist.is_main:
             return None
-        modules = {"G": self.G, "D": self.D}
-        if self.ema:
-            modules["G_ema"] = self.ema.shadow
-        state = {
-            "format": 1, "step": self.step, "elapsed": self.elapsed,
-            "optim_g": self.opt_g.state_dict(), "optim_d": self.opt_d.state_dict(),
-            "scaler_g": self.scaler_g.state_dict(), "scaler_d": self.scaler_d.state_dict(),
-            "rng_cpu": torch.get_rng_state(),
-            "rng_cuda": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else [],
-            "sampler": self.sampler.state_dict(), "fixed_z": self.fixed_z,
-            "recipe": self.recipe.state_dict(),
-        }
-        state["best_fid"] = self.best_fid
-        folder = self.run_dir / "checkpoints"
-        name = f"step_{self.step:06d}"
-        best, self._is_best = getattr(self, "_is_best", False), False
-        return ckpt.save_checkpoint(folder, name, ckpt.flatten_modules(modules), state, self.model_meta(),
-                                    keep=self.cfg.train.keep_checkpoints, best=best)
-
-    def _restore(self, path: Path) -> None:
-        meta = ckpt.load_meta(path)
-        saved = meta.get("config", {}).get("model", {})
-        if saved and saved != self.cfg.to_dict()["model"]:
-            raise GanforgeError(f"Checkpoint {str(path)!r} holds a different model ({saved}) than the config; "
-                                "resume with the run's own config.yaml or start a new run.")
-        weights, state = ckpt.load_weights(path), ckpt.load_state(path)
         try:
-            self.G.load_state_dict(ckpt.unflatten(weights, "G"))
-            self.D.load_state_dict(ckpt.unflatten(weights, "D"))
-            if self.ema:
-                ema_weights = ckpt.unflatten(weights, "G_ema") or ckpt.unflatten(weights, "G")
-                self.ema.shadow.load_state_dict(ema_weights)
-            self.opt_g.load_state_dict(state["optim_g"])
-            self.opt_d.load_state_dict(state["optim_d"])
-            self.scaler_g.load_state_dict(state["scaler_g"])
-            self.scaler_d.load_state_dict(state["scaler_d"])
-            self.sampler.load_state_dict(state["sampler"])
-        except (RuntimeError, KeyError, ValueError) as exc:
-            raise GanforgeError(f"Checkpoint {str(path)!r} does not match this model ({str(exc).splitlines()[0]}); "
-                                "resume with the run's own config.") from None
-        torch.set_rng_state(state["rng_cpu"])
-        if self.device.type == "cuda" and state["rng_cuda"]:
-            torch.cuda.set_rng_state_all(state["rng_cuda"])
-        self.fixed_z = state["fixed_z"]
-        self.recipe.load_state_dict(state.get("recipe", {}))
-        self.step, self.elapsed = int(state["step"]), float(state.get("elapsed", 0.0))
-        self.best_fid = float(state.get("best_fid", float("inf")))
-        self._truncate_metrics()
+            return state.save(self, best=best)
+        except GanforgeError as exc:  # e.g. a full disk: say which checkpoint survives and how to go on
+            kept = ckpt.list_checkpoints(self.run_dir / "checkpoints")
+            where = f"the last good checkpoint {kept[-1].name} is kept" if kept else "no earlier checkpoint exists"
+            raise GanforgeError(f"{str(exc).rstrip('.')}; {where}; resume with: ganforge train --resume {self.run_dir}") from None
 
-    def _truncate_metrics(self) -> None:
-        """Drop log lines written after the checkpoint we resume from (they will be redone)."""
-        path = self.run_dir / "metrics.jsonl"
-        rows = [r for r in read_metrics(path) if r.get("step", 0) <= self.step]
-        ckpt.write_text_atomic(path, "".join(json.dumps(r) + "\n" for r in rows))
 
-    # -------------------------------------------------------------- run dir
+def _update_ratio(before: list[torch.Tensor], params: list[torch.nn.Parameter]) -> torch.Tensor:
+    """||w_after - w_before|| / ||w_before|| over all parameters (0-dim, on the device).
 
-    def _prepare_run_dir(self, resume: bool, overwrite: bool) -> None:
-        if not self.dist.is_main:  # rank 0 owns the run directory
-            return
-        used = (self.run_dir / "checkpoints").exists() or (self.run_dir / "metrics.jsonl").exists()
-        if resume and not used:
-            raise GanforgeError(f"Nothing to resume in {str(self.run_dir)!r}: it has no checkpoints; start it without --resume.")
-        if used and not resume:
-            if not overwrite:
-                raise GanforgeError(f"Run directory {str(self.run_dir)!r} already holds a run; resume it with "
-                                    f"--resume {self.run_dir}, pick another --name, or pass --overwrite to replace it.")
-            import shutil
-            shutil.rmtree(self.run_dir)
-        (self.run_dir / "samples").mkdir(parents=True, exist_ok=True)
-        ckpt.write_text_atomic(self.run_dir / "config.yaml", to_yaml(self.cfg))
+    The size of one optimiser step relative to the weights; ~1e-3 is typical
+    for Adam at 2e-4, far larger means the step is out of scale with the net.
+    """
+    if not before:
+        return torch.zeros(())
+    delta = torch._foreach_sub([p.detach() for p in params], before)
+    num = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(delta)).float())
+    den = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(before)).float())
+    return num / den.clamp_min(1e-12)
 
-    def _install_signal_handlers(self) -> dict:
-        if threading.current_thread() is not threading.main_thread():
-            return {}
-        previous = {}
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, self._request_stop)
-        return previous
 
-    def _restore_signal_handlers(self, previous: dict) -> None:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-    def _request_stop(self, signum, frame) -> None:
-        if self._stop_requested:  # a second Ctrl-C means "now"
-            raise KeyboardInterrupt
-        self._stop_requested = True
-        tqdm.write("Stopping after this step and writing a checkpoint (Ctrl-C again to abort at once)...")
+def _postfix(row: dict) -> str:
+    """The progress bar's numbers; non-finite values (logged as text) print as they are."""
+    parts = []
+    for key in ("d/loss", "g/loss", "images_per_s"):
+        value = row.get(key)
+        if value is not None:
+            parts.append(f"{key}={value:.3g}" if isinstance(value, (int, float)) else f"{key}={value}")
+    return ", ".join(parts)
 
 
 class _RecipeSampler(torch.nn.Module):
@@ -384,6 +476,7 @@ class _RecipeSampler(torch.nn.Module):
         return self.recipe.generate(self.generator, z, labels)
 
 
-def train(cfg: Config, run_dir: Path | str | None = None, resume: bool = False, overwrite: bool = False) -> Path:
+def train(cfg: Config, run_dir: Path | str | None = None, resume: bool = False, overwrite: bool = False,
+          checkpoint: str = "latest") -> Path:
     """Train ``cfg``; returns the run directory."""
-    return Trainer(cfg, run_dir, resume=resume, overwrite=overwrite).fit()
+    return Trainer(cfg, run_dir, resume=resume, overwrite=overwrite, checkpoint=checkpoint).fit()

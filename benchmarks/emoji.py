@@ -1,0 +1,148 @@
+"""Emoji generators at an equal CPU-time budget, scored in the emoji extractor's feature space.
+
+    python benchmarks/emoji.py --runs emoji-dcgan emoji-fastgan --cpu-minutes 6 --out runs/emoji-bench
+    python benchmarks/emoji.py --runs emoji-fastgan "fastgan-g8=emoji-fastgan,model.g.width=8" --cpu-minutes 6
+    python benchmarks/emoji.py --floor-only
+
+Each run is ``NAME=PRESET[,key=value,...]`` (or just a preset name) and
+trains as ``ganforge train`` with one CPU thread, all runs at the same time.
+A run is stopped with SIGINT (the trainer checkpoints and exits) once *its
+own process* has used ``--cpu-minutes`` of CPU time (user + system, read
+from /proc), so runs get equal compute even on a shared, oversubscribed
+machine where wall-clock budgets would not be fair.  Then ``ganforge eval
+RUN --n N`` scores the checkpoint against all real emoji (the source has no
+test split) with the committed ``emoji`` extractor.
+
+The floor (``--floor``): a stratified random half of the real emoji scored
+against the other half with the same metrics -- what a perfect generator
+would get with ~1,900 samples a side.  Results go to ``--out``/results.json
+and a markdown table is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+COLUMNS = ["fid", "kid_mean", "precision", "recall", "density", "coverage"]
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def parse_run(spec: str) -> tuple[str, str, list[str]]:
+    """"name=preset,key=value,..." (or "preset") -> (name, preset, ["key=value", ...])."""
+    head, *sets = spec.split(",")
+    name, _, preset = head.partition("=")
+    return name, preset or name, sets
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used (all its threads), from /proc/PID/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime: fields 14, 15 of stat(5)
+
+
+def start(name: str, preset: str, sets: list[str], out: Path, seed: int) -> subprocess.Popen:
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    cmd = [sys.executable, "-m", "ganforge.cli", "train", "--preset", preset, "--name", name, "--overwrite",
+           "--out-dir", str(out), "--set", "train.steps=10000000", "--set", "train.progress=false",
+           "--set", f"train.seed={seed}", "--set", "train.checkpoint_every=1000000"]
+    for item in sets:
+        cmd += ["--set", item]
+    log = open(out / f"{name}.log", "w")  # noqa: SIM115 -- closed with the process
+    return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+
+
+def train_all(runs: list[tuple[str, str, list[str]]], budget_s: float, out: Path, seed: int,
+              wall_cap_s: float) -> dict[str, dict]:
+    """Start every run at once; SIGINT each when its CPU time reaches ``budget_s``; -> {name: timing}."""
+    procs = {name: start(name, preset, sets, out, seed) for name, preset, sets in runs}
+    began, used, stopped = time.time(), {}, {}
+    while len(stopped) < len(procs):
+        time.sleep(2)
+        for name, proc in procs.items():
+            if name in stopped:
+                continue
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited early ({proc.returncode}); see {out / (name + '.log')}")
+            used[name] = cpu_seconds(proc.pid)
+            if used[name] >= budget_s or time.time() - began > wall_cap_s:
+                proc.send_signal(signal.SIGINT)  # the trainer writes a checkpoint at this step and exits
+                stopped[name] = {"cpu_s": round(used[name], 1), "wall_s": round(time.time() - began, 1)}
+    for name, proc in procs.items():
+        proc.wait(timeout=600)
+        stopped[name]["step"] = int((out / name / "checkpoints" / "latest").read_text().strip().removeprefix("step_"))
+    return stopped
+
+
+def evaluate(run: Path, n: int) -> dict:
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    subprocess.run([sys.executable, "-m", "ganforge.cli", "eval", str(run), "--n", str(n),
+                    "--metrics", "fid,kid,pr,dc"], env=env, check=True, stdout=subprocess.DEVNULL)
+    return json.loads((run / "eval.json").read_text())["metrics"]
+
+
+def floor(seed: int) -> dict:
+    """A stratified half of the real emoji against the other half, in the emoji extractor's space."""
+    import torch
+
+    from ganforge.config import DataConfig
+    from ganforge.data import load_dataset
+    from ganforge.metrics.extractor import load_extractor
+    from ganforge.metrics.extractor_training import _holdout
+    from ganforge.metrics.fid import fid
+    from ganforge.metrics.kid import kid
+    from ganforge.metrics.prdc import prdc
+
+    torch.set_num_threads(1)
+    data = load_dataset(DataConfig(source="emoji", resolution=64))
+    a, b = _holdout(data.y, 0.5, seed)
+    feats_a, feats_b = (load_extractor("emoji").features(data.x[idx]) for idx in (a, b))
+    values = {"fid": fid(feats_a, feats_b), **kid(feats_a, feats_b, subset_size=min(1000, len(b))),
+              **prdc(feats_a, feats_b)}
+    return {k: float(v) for k, v in values.items()} | {"sizes": [len(a), len(b)]}
+
+
+def table(results: dict) -> str:
+    rows = ["| run | CPU s | steps | " + " | ".join(COLUMNS) + " |", "|---" * (len(COLUMNS) + 3) + "|"]
+    for name, r in results.items():
+        m = r["metrics"]
+        rows.append(f"| {name} | {r.get('cpu_s', '-')} | {r.get('step', '-')} | "
+                    + " | ".join(f"{m[c]:.4g}" if c in m else "-" for c in COLUMNS) + " |")
+    return "\n".join(rows)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--runs", nargs="*", default=["emoji-dcgan", "emoji-fastgan"],
+                   help="NAME=PRESET[,key=value,...] or PRESET, trained at the same time")
+    p.add_argument("--cpu-minutes", type=float, default=6.0, help="CPU time each run may use")
+    p.add_argument("--wall-cap-minutes", type=float, default=90.0, help="stop every run after this wall time anyway")
+    p.add_argument("--n", type=int, default=3878, help="generated samples per evaluation (default: as many as real)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="runs/emoji-bench")
+    p.add_argument("--floor", action="store_true", help="also score real half vs real half")
+    p.add_argument("--floor-only", action="store_true")
+    args = p.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, dict] = {}
+    if not args.floor_only:
+        runs = [parse_run(spec) for spec in args.runs]
+        timings = train_all(runs, args.cpu_minutes * 60, out, args.seed, args.wall_cap_minutes * 60)
+        for name, *_ in runs:
+            results[name] = {**timings[name], "metrics": evaluate(out / name, args.n)}
+    if args.floor or args.floor_only:
+        results["real half vs half (floor)"] = {"metrics": floor(args.seed)}
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

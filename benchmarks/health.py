@@ -1,0 +1,290 @@
+"""Does the health monitor diagnose broken GAN runs, and stay quiet on healthy ones?
+
+    python benchmarks/health.py                       # train every case x 3 seeds, then score (CPU, 1 thread)
+    python benchmarks/health.py --cases ring8-minimax --seeds 1
+    python benchmarks/health.py --score-only          # re-score runs already in --out (e.g. after a threshold change)
+
+A labelled set of short runs that fail in known ways (mode collapse of the
+minimax MLP GAN on toy2d and MNIST, an overpowering discriminator, divergence
+from a 100x learning rate) and runs of healthy presets.  Each run is trained
+with the health signals logged (sample signals at every sample grid, D's
+accuracy / logits per step, grad norms), then replayed through the same
+detector ``ganforge doctor`` uses.  Printed: per diagnosis precision / recall
+over runs, the step each run's first diagnosis fired, and the reference onset
+(see ``reference_onset``).  Results go to ``--out/results.json``.
+
+Where the trainer or the recipe do not log the signals themselves (the
+trainer before its health monitor, a recipe whose d_step does not call
+``d_signals``), this script attaches them: ``d_signals`` around the recipe's D
+step, ``SampleSpace`` around ``save_samples`` (see ``_attach_signals``).
+Every run logs grad norms (``train.grad_clip=1e12`` clips nothing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import math
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from ganforge.presets import load_config
+from ganforge.health.signals import SampleSpace, d_signals
+from ganforge.training.plots import read_metrics
+
+SAMPLE_EVERY = 100
+LOG_EVERY = 25
+
+
+@dataclass
+class Case:
+    """One labelled kind of run: a preset, overrides, and what the detector should say about it."""
+
+    name: str
+    preset: str
+    steps: int
+    expect: str  # the diagnosis a correct detector reports ("healthy" = no serious diagnosis)
+    overrides: list[str] = field(default_factory=list)
+    seeds: int = 3
+
+
+DCGAN_SMALL = ["model.g.width=32", "model.d.width=32", "train.precision=fp32"]
+FAST_G = ["optim_g.lr=0.001", "optim_d.lr=0.0001"]  # Metz et al. 2017's setting in which the standard GAN collapses
+CASES = [
+    # collapse: the standard GAN with G's lr 10x D's (Unrolled GAN, Metz et al. 2017, fig. 1) and the MLP GAN on MNIST
+    Case("ring8-fast-g", "toy2d-ring8-nonsaturating", 1500, "mode_collapse", FAST_G),
+    Case("grid25-fast-g", "toy2d-grid25-nonsaturating", 1500, "mode_collapse", FAST_G, seeds=2),
+    Case("mnist-mlp-gan", "mnist-gan", 1000, "mode_collapse", seeds=2),
+    # overpowering: D 10x G's learning rate, or 5 D steps per G step without a penalty
+    Case("dcgan-dlr10", "mnist-dcgan", 400, "d_overpowering", DCGAN_SMALL + ["optim_d.lr=0.002"], seeds=2),
+    Case("dcgan-ncritic5", "mnist-dcgan", 150, "d_overpowering", DCGAN_SMALL + ["train.n_critic=5"], seeds=2),
+    # divergence: both learning rates 100x
+    Case("grid25-lr100", "toy2d-grid25-nonsaturating", 1000, "divergence", ["optim_g.lr=0.02", "optim_d.lr=0.02"],
+         seeds=2),
+    Case("dcgan-lr100", "mnist-dcgan", 300, "divergence", DCGAN_SMALL + ["optim_g.lr=0.02", "optim_d.lr=0.02"], seeds=2),
+    # healthy presets, short (minimax on ring8 is the issue's collapse candidate: it covers all 8 modes here)
+    Case("dcgan", "mnist-dcgan", 600, "healthy", DCGAN_SMALL),
+    Case("ring8-sngan", "toy2d-ring8-hinge", 1500, "healthy"),
+    Case("grid25-wgan-gp", "toy2d-grid25-wgan-gp", 400, "healthy"),
+    Case("ring8-minimax", "toy2d-ring8-gan", 3000, "healthy"),
+    Case("grid25-minimax", "toy2d-grid25-gan", 2000, "healthy", seeds=2),
+]
+BY_NAME = {c.name: c for c in CASES}
+
+
+# ------------------------------------------------------------------ training
+
+
+def _attach_signals(trainer) -> None:
+    """Log d_signals and the sample signals from this script where the trainer / recipe do not (yet) do it."""
+    if not _recipe_logs_d_signals(trainer.recipe):
+        _wrap_d_step(trainer.recipe)
+    if getattr(trainer, "health", None) is None:
+        _wrap_save_samples(trainer, SampleSpace(trainer.data, trainer.cfg.data.source))
+
+
+def _recipe_logs_d_signals(recipe) -> bool:
+    return "d_signals" in inspect.getsource(sys.modules[type(recipe).d_step.__module__])
+
+
+def _wrap_d_step(recipe) -> None:
+    d_step, discriminate = recipe.d_step, recipe.discriminate
+    seen: list[torch.Tensor] = []
+
+    def recording_discriminate(x, labels):
+        out = discriminate(x, labels)
+        seen.append(out)
+        return out
+
+    def d_step_with_signals(real, labels, *args):
+        seen.clear()
+        recipe.discriminate = recording_discriminate
+        try:
+            out = d_step(real, labels, *args)
+        finally:
+            recipe.discriminate = discriminate
+        # the GAN recipes call D on the reals, then on the fakes (then on interpolates for WGAN-GP)
+        return {**out, **d_signals(seen[0], seen[1], threshold=0.5 if "lsgan" in str(recipe.opts) else 0.0)}
+
+    recipe.d_step = d_step_with_signals
+
+
+def _wrap_save_samples(trainer, space: SampleSpace) -> None:
+    save_samples = trainer.save_samples
+
+    def save_samples_with_signals(*args, **kwargs):
+        out = save_samples(*args, **kwargs)
+        with torch.no_grad():
+            G = trainer.sampling_generator
+            fake = torch.cat([trainer.recipe.generate(G, z, None).float().cpu() for z in trainer.fixed_z.split(256)])
+        row = {"step": trainer.step, **space.signals(fake)}
+        with open(trainer.run_dir / "metrics.jsonl", "a") as f:
+            f.write(json.dumps(row) + "\n")
+        return out
+
+    trainer.save_samples = save_samples_with_signals
+
+
+def train_case(case: Case, seed: int, out: Path, max_steps: int | None = None) -> Path:
+    from ganforge.training.trainer import Trainer
+
+    name = f"{case.name}-s{seed}"
+    steps = min(case.steps, max_steps or case.steps)
+    cfg = load_config(case.preset, [*case.overrides, f"train.steps={steps}", f"train.seed={seed}",
+                                    "train.progress=false", "train.device=cpu", f"train.log_every={LOG_EVERY}",
+                                    f"train.sample_every={SAMPLE_EVERY}", f"train.checkpoint_every={steps}",
+                                    "train.grad_clip=1e12", "train.eval_every=0"], name=name)
+    cfg.out_dir = str(out)
+    trainer = Trainer(cfg, out / name, overwrite=True)
+    _attach_signals(trainer)
+    start = time.perf_counter()
+    trainer.fit()
+    (out / name / "bench.json").write_text(json.dumps({"case": case.name, "seed": seed, "expect": case.expect,
+                                                        "seconds": time.perf_counter() - start}))
+    return out / name
+
+
+# ------------------------------------------------------------------- scoring
+
+
+def reference_onset(run: Path, expect: str) -> int | None:
+    """The step a person reading the sample grids would name, written as a rule so it can be recomputed.
+
+    collapse: the first grid from which the samples sit on at most a quarter
+    of the classes' worth of mass (effective classes K exp(-class_kl) <= K / 4:
+    <= 2 of the 8 ring clusters, <= 6 of 25, <= 2.5 of 10 digits) and are less
+    than half as spread as the data (diversity < 0.5), to the end of the run;
+    overpowering: the first row from which D's accuracy stays >= 0.95 on real
+    and fake; divergence: the first row from which the samples are non-finite
+    or spread > 4x the data, or a loss is non-finite.  None: the run never
+    shows it.  The rules were checked by viewing the scatter plots / grids of
+    the runs named in BENCHMARKS.md.
+    """
+    rows = read_metrics(run / "metrics.jsonl")
+    if expect in ("mode_collapse", "partial_collapse"):
+        return _first_lasting([r for r in rows if "health/diversity" in r], _collapsed)
+    if expect == "d_overpowering":
+        train = [r for r in rows if "d/acc_real" in r]
+        return _first_lasting(train, lambda r: r["d/acc_real"] >= 0.95 and r["d/acc_fake"] >= 0.95)
+    if expect == "divergence":
+        return _first_lasting([r for r in rows if "d/loss" in r or "health/diversity" in r], _diverged)
+    return None
+
+
+def _collapsed(row: dict) -> bool:
+    classes = math.exp(row["health/class_kl_max"] - row["health/class_kl"]) if "health/class_kl" in row else None
+    few = classes is not None and classes <= math.exp(row["health/class_kl_max"]) / 4
+    return (few or classes is None) and row["health/diversity"] < 0.5
+
+
+def _diverged(row: dict) -> bool:
+    nonfinite = any(isinstance(v, str) for k, v in row.items() if k in ("d/loss", "g/loss"))
+    return nonfinite or "health/nonfinite_samples" in row or row.get("health/diversity", 1.0) > 4.0
+
+
+def _first_lasting(rows: list[dict], condition) -> int | None:
+    """Step of the first row from which ``condition`` holds to the end of the run."""
+    onset = None
+    for row in rows:
+        if condition(row):
+            onset = row["step"] if onset is None else onset
+        else:
+            onset = None
+    return onset
+
+
+def score(runs: list[Path]) -> dict:
+    """Replay every run through the detector; precision / recall per diagnosis over runs."""
+    from ganforge.health.replay import replay_run
+
+    results = []
+    for run in runs:
+        meta = json.loads((run / "bench.json").read_text())
+        if meta["case"] in BY_NAME:  # the label of the current case list (labels are revised after viewing grids)
+            meta["expect"] = BY_NAME[meta["case"]].expect
+        report = replay_run(run)
+        serious = [d for d in report.diagnoses if d.serious]
+        names = sorted({d.name for d in serious})
+        fired = next((d.step for d in serious if d.name == meta["expect"]), None)
+        if meta["expect"] == "mode_collapse" and fired is None:  # partial collapse counts for a collapse run
+            fired = next((d.step for d in serious if d.name == "partial_collapse"), None)
+        results.append({**meta, "run": run.name, "diagnosed": names or ["healthy"], "fired_step": fired,
+                        "reference_onset": reference_onset(run, meta["expect"]), "verdict": report.verdict})
+    return {"runs": results, "per_diagnosis": _precision_recall(results)}
+
+
+def _family(name: str) -> str:
+    return "mode_collapse" if name in ("mode_collapse", "partial_collapse") else name
+
+
+def _precision_recall(results: list[dict]) -> dict:
+    names = sorted({r["expect"] for r in results} | {_family(n) for r in results for n in r["diagnosed"]})
+    table = {}
+    for name in names:
+        said = [r for r in results if name in {_family(n) for n in r["diagnosed"]}]
+        truth = [r for r in results if r["expect"] == name]
+        hits = [r for r in said if r["expect"] == name]
+        table[name] = {"runs": len(truth), "diagnosed": len(said),
+                       "precision": len(hits) / len(said) if said else None,
+                       "recall": len(hits) / len(truth) if truth else None}
+    return table
+
+
+def print_tables(scores: dict) -> None:
+    print("| case | seed | expected | diagnosed (serious) | fired at step | reference onset | train s |")
+    print("|---|---|---|---|---|---|---|")
+    for r in scores["runs"]:
+        print(f"| {r['case']} | {r['seed']} | {r['expect']} | {', '.join(r['diagnosed'])} | "
+              f"{r['fired_step'] if r['fired_step'] is not None else '-'} | "
+              f"{r['reference_onset'] if r['reference_onset'] is not None else '-'} | {r['seconds']:.0f} |")
+    print("\n| diagnosis | runs | diagnosed | precision | recall |\n|---|---|---|---|---|")
+    for name, s in scores["per_diagnosis"].items():
+        fmt = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
+        print(f"| {name} | {s['runs']} | {s['diagnosed']} | {fmt(s['precision'])} | {fmt(s['recall'])} |")
+
+
+def cpu_name() -> str:
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or "unknown CPU"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", nargs="*", default=[c.name for c in CASES], choices=list(BY_NAME))
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=Path("runs/health-bench"))
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--score-only", action="store_true", help="do not train; score the runs already in --out")
+    parser.add_argument("--max-steps", type=int, help="cap every case's steps (a quick smoke run, not the benchmark)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    args.out.mkdir(parents=True, exist_ok=True)
+    runs = []
+    for case in (BY_NAME[n] for n in args.cases):
+        for seed in range(min(args.seeds, case.seeds)):
+            run = args.out / f"{case.name}-s{seed}"
+            if not args.score_only:
+                print(f"training {run.name} ...", file=sys.stderr, flush=True)
+                train_case(case, seed, args.out, args.max_steps)
+            if (run / "bench.json").exists():
+                runs.append(run)
+    scores = score(runs)
+    scores["cpu"], scores["threads"] = cpu_name(), args.threads
+    (args.out / "results.json").write_text(json.dumps(scores, indent=1))
+    print(f"CPU: {scores['cpu']}, {args.threads} thread(s)\n")
+    print_tables(scores)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""FastGAN (Liu et al. 2021): the GAN recipe plus the self-supervised reconstruction loss of D.
+
+On every D step the discriminator also rebuilds the real images it saw
+(after DiffAugment) from its own feature maps: the whole image at half
+resolution from the 8x8 map, and one random quadrant (the same for the
+batch) from the matching quarter of the 16x16 map (``nets/fastgan.py``).
+The D loss adds ``recon_weight * (L1(whole) + L1(quadrant))``.  The paper
+uses LPIPS, whose weights would have to be downloaded; an L1 keeps the
+regulariser's purpose -- D's features must describe the image, so D cannot
+win by memorising a few thousand images -- with no outside weights.
+
+Defaults follow the paper: hinge loss, DiffAugment "color,translation".
+Everything else (R1, instance noise, other losses) is inherited from
+``recipes/gan.py``.  Needs ``model.arch: fastgan`` (a D with ``reconstruct``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from ganforge.errors import GanforgeError
+from ganforge.nets.fastgan import reconstruction_targets
+from ganforge.recipes.base import RECIPES
+from ganforge.recipes.gan import GAN
+
+
+@RECIPES.register("fastgan")
+class FastGAN(GAN):
+    """GAN with FastGAN's reconstruction term on D (hinge loss and DiffAugment by default)."""
+
+    @dataclass
+    class Options(GAN.Options):
+        loss: str = "hinge"
+        diffaugment: str = "color,translation"
+        recon_weight: float = 1.0  # weight of the L1 reconstruction term in the D loss
+        recon_batch: int = 0  # reals per D step the decoders rebuild (a cheaper pass); 0 = the whole batch
+
+    @classmethod
+    def check_options(cls, opts) -> None:
+        super().check_options(opts)
+        if opts.recon_weight < 0 or opts.recon_batch < 0:
+            raise GanforgeError(f"recipe.recon_weight and recipe.recon_batch must be >= 0, got {opts.recon_weight} "
+                                f"and {opts.recon_batch}; try recon_weight 1 and recon_batch 0 (the whole batch).")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not hasattr(self.D, "reconstruct"):
+            raise GanforgeError(f"Recipe fastgan needs a discriminator with reconstruction decoders, which "
+                                f"model.arch={self.cfg.model.arch!r} lacks; set model.arch=fastgan.")
+
+    def d_penalties(self, real: torch.Tensor, real_seen: torch.Tensor, fake_seen: torch.Tensor,
+                    real_logits: torch.Tensor) -> dict[str, tuple[float, torch.Tensor]]:
+        terms = super().d_penalties(real, real_seen, fake_seen, real_logits)
+        if self.opts.recon_weight > 0:
+            terms["recon"] = (self.opts.recon_weight, self.reconstruction_loss(real_seen))
+        return terms
+
+    def reconstruction_loss(self, seen: torch.Tensor) -> torch.Tensor:
+        """L1 of D's two reconstructions of the reals it saw, seen (B, C, H, W) -> scalar.
+
+        A separate D pass over (up to ``recon_batch``) reals: the logits pass
+        of ``d_step`` stays the parent's.  The quadrant is drawn from the CPU
+        generator (saved in checkpoints, and no device sync).
+        """
+        x = seen.detach()
+        if self.opts.recon_batch:
+            x = x[: self.opts.recon_batch]
+        part = int(torch.randint(4, (1,)))
+        _, whole, piece = self.D.reconstruct(x, part)
+        whole_target, piece_target = reconstruction_targets(x, part)
+        return F.l1_loss(whole.float(), whole_target.float()) + F.l1_loss(piece.float(), piece_target.float())

@@ -1,0 +1,91 @@
+"""FastGAN nets: shapes at every resolution, skip-layer excitation, the reconstruction head and its gradients."""
+
+import pytest
+import torch
+
+from ganforge.errors import GanforgeError
+from ganforge.nets import ARCHS
+from ganforge.nets.fastgan import (FastGANDiscriminator, FastGANGenerator, SkipExcitation, quadrant,
+                                   reconstruction_targets)
+
+
+@pytest.mark.parametrize("size", [32, 64, 128])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_shapes_at_every_resolution(size, channels):
+    G = FastGANGenerator((channels, size, size), 16, width=4, max_channels=32)
+    D = FastGANDiscriminator((channels, size, size), width=4, max_channels=32)
+    x = G(torch.randn(3, 16))
+    assert x.shape == (3, channels, size, size) and x.abs().max() <= 1.0
+    assert D(x).shape == (3,) and D.features(x).shape == (3, D.feature_dim)
+    D.eval()  # frozen batch-norm statistics and spectral-norm vectors: two passes agree
+    logits, whole, part = D.reconstruct(x, 2)
+    assert torch.allclose(logits, D(x), atol=1e-6)
+    half = (3, channels, size // 2, size // 2)
+    assert whole.shape == part.shape == half
+    assert tuple(t.shape for t in reconstruction_targets(x, 2)) == (half, half)
+
+
+def test_registered_and_sle_wired_where_the_paper_puts_it():
+    assert ARCHS.get("fastgan").generator is FastGANGenerator
+    G = FastGANGenerator((3, 128, 128), 8, width=4, max_channels=32)
+    assert sorted(map(int, G.sle)) == [32, 64, 128]  # fed from 4, 8, 16
+    D = FastGANDiscriminator((3, 128, 128), width=4, max_channels=32)
+    assert sorted(map(int, D.sle)) == [4, 8]  # fed from 32, 64
+
+
+def test_two_conv_blocks_only_at_odd_powers_of_two():
+    paper = FastGANGenerator((3, 64, 64), 8, width=4)
+    light = FastGANGenerator((3, 64, 64), 8, width=4, two_conv_blocks=False)
+    convs = lambda block: sum(isinstance(m, torch.nn.Conv2d) for m in block.modules())  # noqa: E731
+    assert {s: convs(b) for s, b in paper.ups.items()} == {"8": 2, "16": 1, "32": 2, "64": 1}
+    assert {convs(b) for b in light.ups.values()} == {1}
+
+
+def test_skip_excitation_gates_each_channel_from_the_coarse_map():
+    sle = SkipExcitation(6, 5)
+    coarse, fine = torch.randn(2, 6, 4, 4, requires_grad=True), torch.randn(2, 5, 16, 16, requires_grad=True)
+    out = sle(coarse, fine)
+    ratio = out / fine
+    # one gate in (0, 1) per sample and channel, the same at every pixel
+    assert torch.allclose(ratio, ratio[..., :1, :1].expand_as(ratio), atol=1e-5)
+    assert (ratio > 0).all() and (ratio < 1).all()
+    out.square().sum().backward()
+    assert coarse.grad.abs().sum() > 0 and fine.grad.abs().sum() > 0  # the skip path carries gradients
+    other = sle(torch.randn(2, 6, 4, 4), fine)
+    assert not torch.allclose(other, out)  # the gate depends on the coarse map
+
+
+def test_generator_sle_gradient_reaches_the_4x4_map():
+    G = FastGANGenerator((3, 32, 32), 8, width=4, max_channels=32)
+    G(torch.randn(4, 8)).sum().backward()
+    gate_conv = G.sle["32"].gate[1]
+    assert gate_conv.weight.grad is not None and gate_conv.weight.grad.abs().sum() > 0
+
+
+def test_reconstruction_head_gradients_reach_decoders_and_trunk_not_head():
+    D = FastGANDiscriminator((3, 64, 64), width=4, max_channels=32)
+    x = torch.rand(4, 3, 64, 64) * 2 - 1
+    _, whole, part = D.reconstruct(x, 1)
+    target_whole, target_part = reconstruction_targets(x, 1)
+    ((whole - target_whole).abs().mean() + (part - target_part).abs().mean()).backward()
+    grads = {name: p.grad for name, p in D.named_parameters()}
+    assert all(g is not None and g.abs().sum() > 0 for n, g in grads.items() if n.startswith(("decode_whole", "decode_part")))
+    assert grads["from_image.0.parametrizations.weight.original"].abs().sum() > 0  # the trunk learns from it
+    assert all(g is None for n, g in grads.items() if n.startswith(("head", "out")))  # the logit path does not
+
+
+def test_quadrants_tile_the_image():
+    x = torch.arange(16.0).view(1, 1, 4, 4)
+    parts = [quadrant(x, i) for i in range(4)]
+    top, bottom = torch.cat(parts[:2], dim=3), torch.cat(parts[2:], dim=3)
+    assert torch.equal(torch.cat([top, bottom], dim=2), x)
+    with pytest.raises(ValueError):
+        quadrant(x, 4)
+
+
+@pytest.mark.parametrize("shape", [(3, 48, 48), (3, 64, 32), (2,)])
+def test_unsupported_shapes_are_a_clear_error(shape):
+    with pytest.raises(GanforgeError, match="set data.resolution"):
+        FastGANGenerator(shape, 8)
+    with pytest.raises(GanforgeError, match="set data.resolution"):
+        FastGANDiscriminator(shape)
