@@ -137,6 +137,8 @@ def main() -> None:
                    for cell in cells}
         for (preset, remedy), runs in futures.items():
             results = [f.result() for f in runs]
+            for seed, r in enumerate(results):  # one line per run, so a long benchmark shows its progress
+                print(json.dumps({"preset": preset, "remedy": remedy, "seed": seed, **r}), flush=True)
             rows.append(row(preset, remedy, results))
             raw[f"{preset}/{remedy}"] = results
             print(f"done: {preset} {remedy}", flush=True)

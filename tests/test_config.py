@@ -31,7 +31,7 @@ def test_overrides_apply_and_name_defaults_to_preset():
 
 @pytest.mark.parametrize("override, message", [
     ("train.stepz=5", r"Unknown setting 'train.stepz'\. Did you mean 'steps'\?"),
-    ("optim_g.lr=-1", r"optim_g.lr must be positive"),
+    ("optim_g.lr=-1", r"optim_g.lr must be a positive finite number"),
     ("train.steps=abc", r"train.steps must be a whole number"),
     ("train.batch_size=0", r"train.batch_size must be >= 1"),
     ("train.grad_accum=3", r"divisible by train.grad_accum"),

@@ -143,3 +143,14 @@ def test_the_issues_circles_are_gone():
     assert not {"ganforge.data", "ganforge.recipes", "ganforge.nets"} & graph["ganforge.config"]
     assert "ganforge.api" not in graph["ganforge.metrics.evaluate"]
     assert "ganforge.cli" not in graph["ganforge.studio.app"]
+
+
+def test_config_names_that_moved_up_say_where_they_went():
+    import importlib
+
+    import pytest
+
+    config = importlib.import_module("ganforge.config")
+    with pytest.raises(ImportError, match="moved to ganforge.presets"):
+        config.load_config  # noqa: B018 -- the attribute access is the test
+    assert callable(importlib.import_module("ganforge.presets").load_config)  # the new home works

@@ -20,7 +20,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ganforge import limits
 from ganforge.errors import GanforgeError
@@ -37,7 +36,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ganforge.config import to_yaml
     from ganforge.presets import config_from_dict, load_config, apply_overrides
     from ganforge.training.trainer import Trainer
-    import yaml
 
     overrides = list(args.set or [])
     if args.data_dir:
@@ -172,6 +170,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from ganforge.losses import LOSSES
     from ganforge.nets import ARCHS
     from ganforge.recipes import RECIPES
+    from ganforge.registry import first_line
 
     sections = {
         "presets": [(n, preset_dict(n).get("description", "")) for n in preset_names()],

@@ -258,3 +258,14 @@ def check_values(cfg: Config) -> None:
 
 def to_yaml(cfg: Config) -> str:
     return yaml.safe_dump(cfg.to_dict(), sort_keys=False)
+
+
+_MOVED_TO_PRESETS = {"preset_names", "preset_dict", "parse_override", "apply_overrides", "load_config",
+                     "config_from_dict", "read_run_config", "validate"}
+
+
+def __getattr__(name: str):
+    # Loading and registry validation live one floor up (ganforge.presets): say so instead of a bare ImportError.
+    if name in _MOVED_TO_PRESETS:
+        raise ImportError(f"ganforge.config.{name} moved to ganforge.presets; import it from there.")
+    raise AttributeError(f"module 'ganforge.config' has no attribute {name!r}")

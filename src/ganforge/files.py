@@ -215,7 +215,10 @@ class RunLock:
         return pid == os.getpid() or not _pid_alive(pid)
 
     def acquire(self) -> RunLock:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise GanforgeError(os_error_message(exc, self.folder)) from None
         me = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": time.time(), "what": self.what})
         for _ in range(3):
             try:

@@ -82,6 +82,11 @@ class LeastSquaresLoss:
     b: float = 1.0
     c: float = 1.0
 
+    @property
+    def threshold(self) -> float:
+        """D's output halfway between the fake and real targets: where "says real" begins."""
+        return (self.a + self.b) / 2
+
     def d_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
         return 0.5 * ((real_logits - self.b) ** 2).mean() + 0.5 * ((fake_logits - self.a) ** 2).mean()
 

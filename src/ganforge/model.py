@@ -161,7 +161,8 @@ def build_model(folder: Path, meta: dict, spec: dict, device: str | torch.device
     return GeneratorModel(generator, meta, folder).to(device)
 
 
-def load_generator(path: Path | str, checkpoint: str = "latest", device: str | torch.device = "cpu") -> GeneratorModel:
+def load_generator(path: Path | str, checkpoint: str = "latest",
+                   device: str | torch.device = "cpu") -> GeneratorModel:
     """The generator of a run, checkpoint or model folder (what metrics and provenance re-create from)."""
     path = Path(path)
     if not path.exists():

@@ -140,7 +140,7 @@ def card_text(model: GeneratorModel, files: list[str], commands: list[str], usag
     config_yaml = yaml.safe_dump(cfg, sort_keys=False).rstrip() if cfg else "# (the run's config was not saved with the model)"
     arch = (meta.get("generator") or {}).get("arch") or meta.get("arch", "?")
     lines = [MARKER, f"# {name}: a {meta.get('recipe', 'GAN')} generator ({arch}) trained on {source}", "",
-             "A generative adversarial network's generator made with [ganforge](https://github.com/ganforge/ganforge). "
+             "The generator of a generative adversarial network, made with ganforge. "
              f"Files: {', '.join(f'`{f}`' for f in files)}.", "", *_summary(meta), "",
              "## Evaluation", "", *_evaluation(find_eval(model.source)), "",
              "## Use", "", "```python", *(usage or default_usage()), "```", "",

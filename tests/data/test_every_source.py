@@ -41,12 +41,20 @@ def _cifar(folder):
     return folder
 
 
-#: sources that read a folder given by data.path: how to write a tiny one.
+def _tensors(path):
+    from ganforge.data.tensor_file import write_tensor_file
+
+    x = torch.randint(0, 256, (6, 1, 8, 8), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    return write_tensor_file(path, x, torch.tensor([0, 1, 2, 0, 1, 2]), ["a", "b", "c"])
+
+
+#: sources that read files given by data.path: how to write tiny ones.
 FILES = {
     "folder": lambda tmp: _images(tmp / "imgs"),
     "paired-folder": lambda tmp: _images(tmp / "pairs", classes=("A", "B")),
     "unpaired-folders": lambda tmp: _images(tmp / "unpaired", classes=("A", "B")),
     "cifar10": lambda tmp: _cifar(tmp / "cifar-10-batches-py"),
+    "tensor-file": lambda tmp: _tensors(tmp / "labelled.safetensors"),
 }
 
 

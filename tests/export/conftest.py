@@ -13,7 +13,6 @@ from ganforge.nets import ARCHS, build_generator, options_of  # noqa: E402
 # Tried in order: the first shape an architecture accepts is used.
 SHAPES = ([1, 16, 16], [3, 32, 32], [1, 28, 28], [3, 64, 64], [2])
 Z_DIM = 6
-CONDITIONINGS = ("concat", "cbn")
 
 
 def tiny_options(arch: str) -> dict:
@@ -21,7 +20,7 @@ def tiny_options(arch: str) -> dict:
     return {k: v for k, v in {"width": 4, "hidden": [16]}.items() if k in options}
 
 
-def tiny_spec(arch: str, conditioning: str | None = None) -> dict:
+def _tiny_spec(arch: str, conditioning: str | None = None) -> dict:
     """The smallest generator spec of ``arch`` (and conditioning) that builds."""
     for shape in SHAPES:
         spec = {"arch": arch, "shape": shape, "z_dim": Z_DIM, "g": tiny_options(arch)}
@@ -61,3 +60,9 @@ def saved_model(tmp_path):
         path = model.save_pretrained(tmp_path / "model")
         return path
     return make
+
+
+@pytest.fixture
+def tiny_spec():
+    """(arch, conditioning=None) -> the smallest generator spec of that architecture that builds."""
+    return _tiny_spec

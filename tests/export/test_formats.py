@@ -14,10 +14,10 @@ from ganforge.errors import GanforgeError
 from ganforge.export import export
 from ganforge.export.onnx_model import OnnxGeneratorModel
 from ganforge.nets import ARCHS
-from tests.export.conftest import CONDITIONINGS, tiny_spec
-
+from ganforge.nets.conditional import G_CONDITIONING
 TOL = 1e-4
-CASES = [(arch, None) for arch in ARCHS.names()] + [("dcgan", c) for c in CONDITIONINGS]
+# every architecture, and every generator conditioning on the DCGAN
+CASES = [(arch, None) for arch in ARCHS.names()] + [("dcgan", c) for c in G_CONDITIONING.names()]
 
 
 def _ids(case):
@@ -26,7 +26,7 @@ def _ids(case):
 
 
 @pytest.fixture(params=CASES, ids=[_ids(c) for c in CASES])
-def model_dir(request, saved_model):
+def model_dir(request, saved_model, tiny_spec):
     arch, conditioning = request.param
     return saved_model(tiny_spec(arch, conditioning))
 
@@ -53,7 +53,7 @@ def test_torchscript_matches_sample_for_every_architecture(model_dir, tmp_path):
         assert (scripted(*args) - eager.generate(z, labels)).abs().max().item() < TOL
 
 
-def test_onnx_metadata_describes_the_model(saved_model, tmp_path):
+def test_onnx_metadata_describes_the_model(saved_model, tiny_spec, tmp_path):
     model_dir = saved_model(tiny_spec("dcgan", "concat"))
     out = export(model_dir, "onnx", tmp_path / "g.onnx")
     proto = onnx.load(str(out))
@@ -67,7 +67,7 @@ def test_onnx_metadata_describes_the_model(saved_model, tmp_path):
     assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
 
 
-def test_spectral_norm_is_folded_into_the_export(saved_model, tmp_path):
+def test_spectral_norm_is_folded_into_the_export(saved_model, tiny_spec, tmp_path):
     from ganforge.export.prepare import frozen_generator
 
     model = ganforge.load(saved_model(tiny_spec("dcgan")))
@@ -159,3 +159,15 @@ def test_onnx_sample_images_are_uint8(tiny_run, tmp_path):
     images = model.sample_images(2, seed=0)
     assert images.dtype == torch.uint8 and images.shape == (2, 1, 28, 28)
     assert np.array_equal(images.numpy(), ganforge.load(tiny_run).sample_images(2, seed=0).numpy())
+
+
+def test_a_model_without_latents_is_refused_in_one_line(monkeypatch, tmp_path):
+    import ganforge.api
+
+    class Translator:  # what load() gives for a pix2pix / CycleGAN run: images in, images out
+        pass
+
+    monkeypatch.setattr(ganforge.api, "load", lambda *a, **k: Translator())
+    with pytest.raises(GanforgeError, match="not a latent generator \\(Translator\\)"):
+        export(tmp_path, "onnx", tmp_path / "g.onnx")
+    assert not (tmp_path / "g.onnx").exists()

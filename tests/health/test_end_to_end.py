@@ -1,19 +1,29 @@
 """A tiny toy2d run that collapses is diagnosed while it trains, and doctor agrees afterwards.
 
-The run is the standard GAN on the ring of 8 with G's learning rate 10x D's
-(Metz et al. 2017): its samples stay in a small arc (diversity ~0.06 of the
-data's) through the whole run.
+The collapse is made certain: the recipe's generator output is replaced by a
+constant (G(z) * 0 + 0.5, so the G step still runs), the total collapse a
+24-step run cannot be relied on to reach by itself.  Everything else is the
+real trainer: signals, monitor, printing, stop, metrics.jsonl, doctor, report.
 """
 
 import json
 
+import pytest
+
 from ganforge.cli import main
 from ganforge.presets import load_config
+from ganforge.recipes.gan import GAN
 from ganforge.training.trainer import Trainer
 
 TINY = ["data.limit=512", "model.g.hidden=[16, 16]", "model.d.hidden=[16, 16]", "train.batch_size=32",
         "train.log_every=4", "train.sample_every=4", "train.checkpoint_every=1000", "train.progress=false",
-        "train.device=cpu", "train.precision=fp32", "train.steps=24", "optim_g.lr=0.001", "optim_d.lr=0.0001"]
+        "train.device=cpu", "train.precision=fp32", "train.steps=24", "optim_g.lr=0.001", "optim_d.lr=0.0001",
+        "optim_g.schedule=constant", "optim_d.schedule=constant"]
+
+
+@pytest.fixture(autouse=True)
+def _constant_generator(monkeypatch):
+    monkeypatch.setattr(GAN, "generate", lambda self, G, z, labels=None: G(z) * 0.0 + 0.5)
 
 
 def _train(tmp_path, extra=()):
@@ -28,9 +38,10 @@ def test_collapsing_toy2d_run_is_diagnosed_live_and_by_doctor(tmp_path, capsys):
     assert printed.count("mode collapse at step") == 1  # printed once
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     grids = [r for r in rows if "health/diversity" in r]
-    assert len(grids) == 6 and all(r["health/diversity"] < 0.2 for r in grids)
+    assert len(grids) == 6 and all(r["health/diversity"] == 0.0 for r in grids)
     assert main(["doctor", str(run)]) == 1
     assert "mode collapse" in capsys.readouterr().out
+    assert "mode collapse at step 20" in printed  # warm-up 3 grids (4, 8, 12), then 2 that hold (16, 20)
     assert "mode collapse at step" in (run / "report.html").read_text()
 
 

@@ -6,7 +6,6 @@ import pytest
 import torch
 
 from ganforge.config import DataConfig
-from ganforge.presets import load_config
 from ganforge.data.toy2d import load_toy2d
 from ganforge.health import Diagnosis, HealthMonitor, d_signals
 
@@ -88,12 +87,24 @@ def test_off_mode_diagnoses_nothing():
 
 
 def test_vanishing_g_gradients_are_not_learning():
-    rows = [train_row(s, g__grad_norm=5.0) for s in range(50, 300, 50)]
-    rows += [train_row(s, g__grad_norm=1e-4) for s in range(300, 600, 50)]
+    rows = [train_row(s, g__grad_norm=5.0) for s in range(50, 800, 50)]
+    rows += [train_row(s, g__grad_norm=1e-4) for s in range(800, 1100, 50)]
     new = feed(HealthMonitor(MINIMAX), rows)
     assert [d.name for d in new] == ["g_not_learning"]
-    assert new[0].evidence["peak_g_grad_norm"] == 5.0
+    assert new[0].evidence["median_g_grad_norm"] == 5.0
     assert any("non-saturating" in r for r in new[0].remedies)  # minimax: the first remedy is the loss
+
+
+def test_a_spike_then_settling_is_not_vanishing():
+    norms = [8.0, 17.0, 130.0, 8.0, 2.0] + [0.3] * 20
+    assert feed(HealthMonitor(MINIMAX), [train_row(50 * (i + 1), g__grad_norm=n) for i, n in enumerate(norms)]) == []
+
+
+def test_a_confident_d_with_a_small_logit_gap_is_not_overpowering():
+    """A healthy DCGAN's early D: right on >= 95% of both, but mean logits only ~7 apart."""
+    rows = [train_row(s, d__acc_real=0.99, d__acc_fake=0.99, d__logit_real=3.5, d__logit_fake=-3.5)
+            for s in range(50, 500, 50)]
+    assert feed(HealthMonitor(NONSAT_IMG), rows) == []
 
 
 def test_remedies_skip_what_the_run_already_does():

@@ -69,7 +69,8 @@ def test_reconstruction_head_gradients_reach_decoders_and_trunk_not_head():
     target_whole, target_part = reconstruction_targets(x, 1)
     ((whole - target_whole).abs().mean() + (part - target_part).abs().mean()).backward()
     grads = {name: p.grad for name, p in D.named_parameters()}
-    assert all(g is not None and g.abs().sum() > 0 for n, g in grads.items() if n.startswith(("decode_whole", "decode_part")))
+    decoders = [g for n, g in grads.items() if n.startswith(("decode_whole", "decode_part"))]
+    assert decoders and all(g is not None and g.abs().sum() > 0 for g in decoders)
     assert grads["from_image.0.parametrizations.weight.original"].abs().sum() > 0  # the trunk learns from it
     assert all(g is None for n, g in grads.items() if n.startswith(("head", "out")))  # the logit path does not
 

@@ -50,6 +50,7 @@ def test_garbage_config_on_resume_is_one_line(tmp_path):
     one_line(code, err, r"config.yaml' is damaged")
 
 
+@pytest.mark.slow  # two interpreter start-ups with torch: ~5 s idle, over 20 s on a busy 2-core machine
 def test_unexpected_exception_is_one_line_and_debug_shows_the_traceback(tmp_path):
     # A bug stand-in: sitecustomize makes `ganforge list` raise a RuntimeError inside the command.
     (tmp_path / "sitecustomize.py").write_text(

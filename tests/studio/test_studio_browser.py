@@ -62,6 +62,7 @@ def browser(tmp_path):
     driver.quit()
 
 
+@pytest.mark.slow  # a real browser: gradio, uvicorn and a headless Chromium start up first
 def test_pick_a_seed_generate_and_see_the_grid(server, browser, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys

@@ -7,7 +7,7 @@ import io
 import pytest
 import torch
 
-from ganforge.training import device
+from ganforge.training import device, precision
 from ganforge.training.device import cpu_has_fast_bf16 as real_probe  # before conftest's patch
 from ganforge.training.device import resolve_precision
 from ganforge.training.trainer import Trainer
@@ -42,9 +42,49 @@ def test_auto_follows_the_probe_and_explicit_choices_do_not(monkeypatch, fast, e
     assert resolve_precision(torch.device("meta"), "auto") == "fp32"  # neither CPU nor CUDA
 
 
-@pytest.mark.parametrize("fast, expected", [(True, "bf16"), (False, "fp32")])
-def test_the_trainer_resolves_auto_and_trains_with_it(monkeypatch, tiny_image_config, tmp_path, fast, expected):
+def _probe_says(monkeypatch, seconds: dict):
+    """Patch the measured step times: the probe's choice is then the same on every machine."""
+    calls = []
+
+    def fake_time_steps(recipe, dev, p, real, labels):
+        calls.append(p)
+        return seconds[p]
+
+    monkeypatch.setattr(precision, "time_steps", fake_time_steps)
+    return calls
+
+
+@pytest.mark.parametrize("fast, timings, expected", [
+    (True, {"fp32": 0.02, "bf16": 0.01}, "bf16"),  # bf16 units and bf16 measured faster
+    (True, {"fp32": 0.01, "bf16": 0.02}, "fp32"),  # bf16 units, but bf16 measured slower (small GPU batches)
+    (False, {"fp32": 0.02, "bf16": 0.01}, "fp32"),  # no bf16 units: no probe, fp32
+])
+def test_the_trainer_resolves_auto_by_rule_and_probe_and_trains_with_it(monkeypatch, tiny_image_config, tmp_path,
+                                                                         fast, timings, expected):
     monkeypatch.setattr(device, "cpu_has_fast_bf16", lambda: fast)
+    monkeypatch.setattr(precision, "cache_path", lambda: tmp_path / "precision.json")  # this test's own cache
+    calls = _probe_says(monkeypatch, timings)
     trainer = Trainer(tiny_image_config(steps=1, extra=["train.precision=auto"]), run_dir=tmp_path / "r")
     assert trainer.precision == expected
+    assert calls == (["fp32", "bf16"] if fast else [])
+    assert ("measured" in trainer.precision_reason) is fast
     trainer.fit()
+    # The choice is cached per device and model: the next run does not probe again and says why.
+    calls.clear()
+    again = Trainer(tiny_image_config(steps=1, extra=["train.precision=auto"]), run_dir=tmp_path / "r2")
+    assert again.precision == expected and calls == []
+    assert ("cached" in again.precision_reason) is fast
+
+
+def test_the_probe_leaves_no_trace(monkeypatch, tiny_image_config, tmp_path):
+    # A run with `auto` trains exactly like one started with the precision it chose (RNG, BN stats, grads restored).
+    from ganforge.training.plots import read_metrics
+
+    monkeypatch.setattr(device, "cpu_has_fast_bf16", lambda: True)  # the real probe runs (either choice is fine)
+    monkeypatch.setattr(precision, "cache_path", lambda: tmp_path / "precision.json")
+    auto = Trainer(tiny_image_config(steps=3, extra=["train.precision=auto"]), run_dir=tmp_path / "auto")
+    chosen = auto.precision
+    auto.fit()
+    fixed = Trainer(tiny_image_config(steps=3, extra=[f"train.precision={chosen}"]), run_dir=tmp_path / "fixed").fit()
+    losses = lambda run: [(r["d/loss"], r["g/loss"]) for r in read_metrics(run / "metrics.jsonl") if "d/loss" in r]  # noqa: E731
+    assert len(losses(tmp_path / "auto")) == 3 and losses(tmp_path / "auto") == losses(fixed)

@@ -68,7 +68,10 @@ def test_existing_run_is_not_overwritten_silently(tiny_points_config):
     with pytest.raises(GanforgeError, match="already holds a run; resume it with --resume"):
         Trainer(cfg)
     assert (run / "metrics.jsonl").read_text() == before
+    (run / "stray.txt").write_text("left by the old run")
     Trainer(cfg, overwrite=True).fit()
+    assert not (run / "stray.txt").exists()  # the old run is replaced, not merged into
+    assert [r["step"] for r in read_metrics(run / "metrics.jsonl") if "d/loss" in r] == [1, 2]  # a fresh log
 
 
 def test_resume_without_checkpoint_is_a_clear_error(tiny_points_config, tmp_path):
@@ -130,8 +133,11 @@ def test_channels_last_trains_like_the_default(tiny_image_config, tmp_path):
     base = Trainer(tiny_image_config(steps=3, extra=["train.precision=fp32"]), run_dir=tmp_path / "a").fit()
     nhwc = Trainer(tiny_image_config(steps=3, extra=["train.precision=fp32", "train.channels_last=true"]),
                    run_dir=tmp_path / "b").fit()
-    for x, y in zip(_losses(base), _losses(nhwc)):
-        assert x == pytest.approx(y, rel=1e-3, abs=1e-5)
+    x, y = _losses(base), _losses(nhwc)
+    assert [r[0] for r in x] == [r[0] for r in y] == [1, 2, 3]
+    assert x[0] == pytest.approx(y[0], rel=1e-4)  # the same weights and batch: only the memory layout differs
+    for later, other in zip(x[1:], y[1:]):  # after Adam steps, which can amplify last-bit differences
+        assert later == pytest.approx(other, rel=1e-2)
 
 
 def test_bf16_autocast_trains_finite(tiny_image_config, tmp_path):

@@ -17,7 +17,6 @@ run directory; :func:`from_png_command` is ``ganforge generate --from-png``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from pathlib import Path
@@ -43,10 +42,11 @@ _BOOLS = {"closed"}
 
 
 def weights_fingerprint(checkpoint: Path) -> str:
-    """First 16 hex digits of the SHA-256 of the checkpoint's weights file."""
+    """First 16 hex digits of the SHA-256 of the checkpoint's weights file (or of an exported model file)."""
     from ganforge.training.checkpoint import WEIGHTS
 
-    return sha256_file(Path(checkpoint) / WEIGHTS)[:16]
+    path = Path(checkpoint)
+    return sha256_file(path if path.is_file() else path / WEIGHTS)[:16]
 
 
 def provenance(model, kind: str, **fields) -> dict:

@@ -103,7 +103,7 @@ def _inputs(cfg: DataConfig) -> list[Path]:
 @SOURCES.register("emoji")
 @source_options(splits=("train", "all"), inputs=_inputs)
 def load_emoji(cfg: DataConfig) -> Dataset:
-    """~3,900 colour emoji from Noto Color Emoji (apt fonts-noto-color-emoji), labelled by Unicode group; data.variant = background colour."""
+    """~3,900 colour emoji (apt fonts-noto-color-emoji), labelled by Unicode group; data.variant = background colour."""
     path = font_path(cfg)
     background = parse_background(cfg.variant)
     size = cfg.resolution or DEFAULT_RESOLUTION

@@ -39,7 +39,8 @@ SKIPPED_GROUP = "Component"
 # rendered glyphs).  Unicode has no entry for them, so the table adds these.
 PRIVATE_USE = {
     **{f"{code:X}": ("Flags", "country-flag", f"flag (private use U+{code:X})") for code in range(0xFE4E5, 0xFE4EF)},
-    **{f"{code:X}": ("Symbols", "keycap", f"keycap (private use U+{code:X})") for code in (0xFE82C, *range(0xFE82E, 0xFE838))},
+    **{f"{code:X}": ("Symbols", "keycap", f"keycap (private use U+{code:X})")
+       for code in (0xFE82C, *range(0xFE82E, 0xFE838))},
 }
 _GROUP = re.compile(r"#\s*group:\s*(.+)")
 _SUBGROUP = re.compile(r"#\s*subgroup:\s*(.+)")

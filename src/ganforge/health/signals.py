@@ -97,7 +97,9 @@ class SampleSpace:
         self.num_classes = self._num_classes(data)
         g = torch.Generator().manual_seed(seed)
         index = torch.randperm(len(data), generator=g)[:n_real]
-        real = data.to_model(data.x[index])
+        # In-memory sources hold every sample in .x; a streaming folder decodes them one by one.
+        raw = data.x[index] if hasattr(data, "x") else torch.stack([data[int(i)][0] for i in index])
+        real = data.to_model(raw)
         self.real_spread = mean_pairwise_distance(self.features(real))
 
     def _num_classes(self, data) -> int:

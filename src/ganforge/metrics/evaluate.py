@@ -9,19 +9,10 @@ says which). Real features are cached on disk per extractor checksum, source,
 split, data fingerprint and size, so a second evaluation only pays for the
 generated side.
 
-Metric names (``metrics=[...]``) and the numbers they give:
-
-=================  ==========================================================
-``fid``            fid: Fréchet distance of the feature Gaussians (lower better)
-``kid``            kid_mean, kid_std: polynomial-kernel MMD (lower better)
-``pr``             precision, recall (k = 3) on equal-size sets
-``dc``             density, coverage (k = 5) on equal-size sets
-``is``             is_mean, is_std: Inception-score analogue (higher better)
-``classes``        class_coverage, class_kl (vs the classifier's labels of real data)
-``modes``          modes_hit, modes_total, high_quality_rate (toy2d only)
-``stacked_mnist``  stacked_modes_hit, stacked_modes_total, stacked_kl (3-channel 28x28 digits)
-``inception-fid``  inception_fid: the standard FID (needs the Inception weights file)
-=================  ==========================================================
+It is loops over the registered specs (:mod:`ganforge.metrics.registry`;
+the list of metrics is in :mod:`ganforge.metrics`): their ``needs`` pick the
+inputs (:mod:`ganforge.metrics.inputs`), their ``compute`` gives the numbers,
+their registration order is the column order.
 
 ``floor(data_cfg)`` gives the same numbers for the real train split against
 the real test split: the best a generator can expect at that sample size.
@@ -109,8 +100,8 @@ class _Space:
         self.inputs = [cls(setup) for cls in inputs_for({n for s in self.specs for n in s.needs}, kind)]
         self.info: dict[str, Any] = {"source": data_cfg.source, "split": self.split}
         self.real: dict[str, Any] = {}
-        for inp in self.inputs:
-            self.info.update(inp.info)
+        for inp in self.inputs:  # the first input to report a key (e.g. n_real) is the one shown
+            self.info.update({k: v for k, v in inp.info.items() if k not in self.info})
             self.real.update(inp.real)
         self.num_classes = next((i.num_classes for i in self.inputs if i.num_classes is not None), None)
         self.points = next((i.points for i in self.inputs if i.points is not None), None)
@@ -132,8 +123,9 @@ class _Space:
         fake: dict[str, Any] = {k: torch.cat(v) for k, v in parts.items()}
         count = len(next(iter(fake.values()))) if fake else 0
         for inp in (i for i in self.inputs if i.from_model):
-            fake.update(inp.sample(model, n, seed))
-            count = count or len(next(iter(fake.values()))["samples"])
+            values, drawn = inp.sample(model, n, seed)
+            fake.update(values)
+            count = count or drawn
         return fake, count
 
     def score(self, batches, seed: int = 0, model=None, n: int = 0, options: dict | None = None) -> MetricResults:
@@ -163,8 +155,8 @@ def evaluate(model, data_cfg: DataConfig, metrics: list[str] | None = None, n: i
             ``.sample(n, seed)``, or ``.latents(n, seed)`` + ``.generate(z)``).
         data_cfg: the data the model was trained on (its ``split`` and
             ``limit`` are ignored: the whole test split is the reference).
-        metrics: names from :data:`ALL_METRICS`; None = the defaults for the
-            data (images: fid, kid, pr, dc, is, classes; toy2d: modes, fid, kid, pr, dc, classes).
+        metrics: names registered in :data:`ganforge.metrics.METRICS`; None = the specs'
+            defaults for the data (images: fid, kid, pr, dc, is, classes; toy2d: fid, kid, pr, dc, classes, modes).
         n: generated samples.
         extractor: "auto" (the committed extractor of the source), a name, or
             a folder written by ``train_extractor``.
@@ -302,9 +294,11 @@ class TrainingEvaluator:
 
     @torch.no_grad()
     def __call__(self, generator: torch.nn.Module, z_dim: int, step: int | None = None) -> dict[str, float]:
+        from ganforge.training.samples import fixed_latents  # the trainer's seeded latents, one home
+
         start = time.perf_counter()
         if self._z is None or self._z.shape[1] != z_dim:
-            self._z = torch.randn(self.n, z_dim, generator=torch.Generator().manual_seed(self.seed))
+            self._z = fixed_latents(self.seed, self.n, z_dim)
         device = next(generator.parameters()).device
         for ext in self.space.extractors:
             if ext.device != device:  # extract where the samples are (GPU training)

@@ -29,7 +29,6 @@ Architecture (:class:`DomainClassifier`), for input (N, C, H, W) in [-1, 1]::
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from importlib import resources

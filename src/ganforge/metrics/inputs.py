@@ -72,7 +72,8 @@ class Input:
     def fake(self, batch: torch.Tensor) -> dict[str, torch.Tensor]:
         raise GanforgeError(f"{type(self).__name__} draws its own samples from a model; it takes no batches.")
 
-    def sample(self, model, n: int, seed: int) -> dict[str, Any]:
+    def sample(self, model, n: int, seed: int) -> tuple[dict[str, Any], int]:
+        """``from_model`` inputs: ({name: value}, number of samples drawn) for about ``n`` samples of ``model``."""
         raise GanforgeError(f"{type(self).__name__} reads generated batches; it draws no samples itself.")
 
     @classmethod
@@ -210,16 +211,6 @@ class Inception(Input):
         return [self.inception]
 
 
-def generate_per_class(model, n_per_class: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """(samples float (K*n, *shape) in [-1, 1], requested labels int64 (K*n,)), class-sorted."""
-    if not getattr(model, "num_classes", 0):
-        from ganforge.recipes.base import conditional_recipes
-
-        raise GanforgeError(f"Conditional metrics need a conditional model ({conditional_recipes()}).")
-    labels = class_blocks(model.num_classes, n_per_class)
-    return model.sample(len(labels), seed=seed, labels=labels), labels
-
-
 @register_input
 class PerClass(Input):
     """A conditional model asked for each class in turn, scored against all real test images of that class.
@@ -247,15 +238,19 @@ class PerClass(Input):
         if not getattr(model, "num_classes", 0):
             from ganforge.recipes.base import conditional_recipes
 
-            asked = ", ".join(m for m in metrics if "per_class" in METRICS.get(m).needs)
-            raise GanforgeError(f"Metrics {asked} need a conditional model ({conditional_recipes()}).")
+            asked = [m for m in metrics if m in METRICS and "per_class" in METRICS.get(m).needs]
+            raise GanforgeError(f"{'Metrics ' + ', '.join(asked) if asked else 'Conditional metrics'} need a "
+                                f"conditional model ({conditional_recipes()}).")
 
-    def sample(self, model, n: int, seed: int) -> dict[str, Any]:
-        samples, requested = generate_per_class(model, max(2, n // max(getattr(model, "num_classes", 0), 1)), seed)
+    def sample(self, model, n: int, seed: int) -> tuple[dict[str, Any], int]:
+        """max(2, n // K) samples of each class, class-sorted, from ``model.sample(.., labels=..)``."""
+        self.check_model(model, [])
+        requested = class_blocks(model.num_classes, max(2, n // model.num_classes))
+        samples = model.sample(len(requested), seed=seed, labels=requested)  # float (K*n, C, H, W) in [-1, 1]
         features, probs = self.extractor(samples)
         names = model.class_names or [str(k) for k in range(model.num_classes)]
         return {"per_class": {"samples": samples, "requested": requested, "features": features, "probs": probs,
-                              "class_names": names, "num_classes": model.num_classes}}
+                              "class_names": names, "num_classes": model.num_classes}}, len(samples)
 
     def extractors(self) -> list:
         return [self.extractor]

@@ -25,7 +25,7 @@ from ganforge.nn.conditional_norm import embed_labels, replace_batch_norms, set_
 
 from ganforge.registry import Registry
 
-#: How the label enters G (``recipe.g_conditioning``): name -> class with embed_size(z_dim, embed_dim) and adapt(net, K).
+#: How the label enters G (``recipe.g_conditioning``): name -> class with embed_size() and adapt().
 G_CONDITIONING: Registry[type] = Registry("generator conditioning")
 #: How the label enters D (``recipe.d_conditioning``): name -> class with input_shape, build and logits.
 D_CONDITIONING: Registry[type] = Registry("discriminator conditioning")

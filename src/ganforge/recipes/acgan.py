@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from ganforge.errors import GanforgeError
+from ganforge.health.signals import d_signals
 from ganforge.recipes.base import RECIPES
 from ganforge.recipes.conditional import ConditionalGAN
 
@@ -46,7 +47,8 @@ class ACGAN(ConditionalGAN):
         loss = self.loss.d_loss(real_logits, fake_logits) + self.opts.aux_weight * aux
         return {"loss": loss, "aux": aux.detach(), "real_score": real_logits.detach().float().mean(),
                 "fake_score": fake_logits.detach().float().mean(),
-                "real_class_acc": (real_classes.argmax(1) == labels).float().mean()}
+                "real_class_acc": (real_classes.argmax(1) == labels).float().mean(),
+                **d_signals(real_logits, fake_logits, threshold=getattr(self.loss, "threshold", 0.0))}
 
     def g_step(self, real: torch.Tensor, labels: torch.Tensor | None, step: int) -> dict[str, torch.Tensor]:
         fake_labels = self.sample_labels(len(real), labels)

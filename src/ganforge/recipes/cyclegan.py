@@ -31,7 +31,7 @@ from ganforge.recipes.translation import TranslationRecipe
 
 @RECIPES.register("cyclegan")
 class CycleGAN(TranslationRecipe):
-    """Two translators (optimiser group "g") and two PatchGANs (group "d")."""
+    """CycleGAN (Zhu et al. 2017): unpaired A <-> B, two translators + two PatchGANs, cycle and identity L1."""
 
     @dataclass
     class Options(TranslationRecipe.Options):

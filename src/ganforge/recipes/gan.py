@@ -29,6 +29,7 @@ import torch
 
 from ganforge.augment import diff_augment, parse_policy
 from ganforge.errors import GanforgeError
+from ganforge.health.signals import d_signals
 from ganforge.losses import LOSSES
 from ganforge.recipes.base import RECIPES, Recipe
 from ganforge.regularizers import r1_penalty
@@ -115,6 +116,8 @@ class GAN(Recipe):
         logs = {
             "real_score": real_logits.detach().float().mean(),
             "fake_score": fake_logits.detach().float().mean(),
+            # D's accuracies and ADA's r_t for the health monitor: device tensors, no host sync.
+            **d_signals(real_logits, fake_logits, threshold=getattr(self.loss, "threshold", 0.0)),
         }
         for name, (weight, value) in self.d_penalties(real, real_seen, fake_seen, real_logits).items():
             loss = loss + weight * value

@@ -30,7 +30,7 @@ DIRECTIONS = ("AtoB", "BtoA")
 
 @RECIPES.register("pix2pix")
 class Pix2Pix(TranslationRecipe):
-    """One translator G and one pair-conditioned PatchGAN D."""
+    """pix2pix (Isola et al. 2017): image-to-image cGAN + L1 on aligned pairs, PatchGAN D on (input, output)."""
 
     @dataclass
     class Options(TranslationRecipe.Options):

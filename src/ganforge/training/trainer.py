@@ -32,7 +32,8 @@ from ganforge.errors import GanforgeError
 from ganforge.recipes import build_recipe
 from ganforge.training import checkpoint as ckpt
 from ganforge.training import distributed, state
-from ganforge.training.device import autocast, resolve_device, resolve_precision
+from ganforge.training.device import autocast, resolve_device
+from ganforge.training.precision import choose as choose_precision
 from ganforge.training.divergence import NonFiniteGuard, gradient_norm, guarded_step, is_finite
 from ganforge.training.ema import EMA
 from ganforge.training.optim import build_optimizer, set_lr
@@ -86,7 +87,6 @@ class Trainer:
 
     def _build(self) -> None:
         cfg, t = self.cfg, self.cfg.train
-        self.precision = resolve_precision(self.device, t.precision)
         torch.manual_seed(t.seed)  # before building the nets: the seed fixes their init
         if t.deterministic:
             torch.use_deterministic_algorithms(True, warn_only=True)
@@ -105,6 +105,9 @@ class Trainer:
                 # In place, so state_dict keys stay unprefixed; dynamic=False because the
                 # default dynamic-shape tracing fails on a 64x64 DCGAN with this torch.
                 net.compile(dynamic=False)
+        # After the nets (the auto probe times their steps), before the GradScalers (fp16 needs one).
+        self.precision, self.precision_reason = choose_precision(cfg, self.recipe, self.device, self.data.sample_shape,
+                                                                 self.data.num_classes, self.memory_format)
         self.groups = {g: [self.recipe.nets[name] for name in names] for g, names in self.recipe.optimized.items()}
         self.params = {g: [p for net in nets for p in net.parameters()] for g, nets in self.groups.items()}
         self.optimizers = {g: build_optimizer(self.params[g], getattr(cfg, GROUP_CONFIG[g])) for g in self.groups}
@@ -167,7 +170,8 @@ class Trainer:
         t = self.cfg.train
         main = self.dist.is_main
         if t.progress and main:
-            tqdm.write(f"Training {self.cfg.name} on {self.device} ({self.precision}), {len(self.data)} samples -> {self.run_dir}")
+            tqdm.write(f"Training {self.cfg.name} on {self.device} in {self.precision} ({self.precision_reason}), "
+                       f"{len(self.data)} samples -> {self.run_dir}")
         bar = tqdm(total=t.steps, initial=self.step, disable=not (t.progress and main), dynamic_ncols=True,
                    desc=self.cfg.name, mininterval=0.1 if sys.stderr.isatty() else 30.0)  # quiet in log files
         interval_start, interval_steps = time.perf_counter(), 0

@@ -1,13 +1,17 @@
 """The generator is not learning: its gradients have vanished.
 
-With logged gradient norms: G's norm has fallen below ``VANISH`` of the
-largest it reached (after ``WARMUP_ROWS`` rows).  Without them (runs logged
+With logged gradient norms: G's norm has fallen below ``VANISH`` of its
+median over the recent history (after ``WARMUP_ROWS`` rows).  The median, not
+the peak: a run whose norms spiked to 130 during a rough start and then
+settled at 0.2-1 is learning (measured on toy2d with 100x learning rates).  Without them (runs logged
 before grad norms), the minimax loss shows it directly: G's loss
 log(1 - D(G(z))) near 0 means D(G(z)) ~ 0, where that loss's gradient
 vanishes (Goodfellow et al. 2014, section 3).
 """
 
 from __future__ import annotations
+
+import statistics
 
 from ganforge.health.detectors import DETECTORS, Detector
 from ganforge.health.history import History
@@ -25,9 +29,9 @@ class NotLearning(Detector):
     def check(self, history: History, run: RunInfo) -> dict | None:
         if history.has("g/grad_norm"):
             norms = history.values("g/grad_norm")
-            peak = history.peak.get("g/grad_norm", 0.0)
-            if len(norms) > WARMUP_ROWS and peak > 0 and norms[-1] < VANISH * peak:
-                return {"g_grad_norm": norms[-1], "peak_g_grad_norm": peak}
+            typical = statistics.median(norms)
+            if len(norms) > WARMUP_ROWS and typical > 0 and norms[-1] < VANISH * typical:
+                return {"g_grad_norm": norms[-1], "median_g_grad_norm": typical}
             return None
         loss = history.last("g/loss")
         if run.loss == "minimax" and loss is not None and loss > MINIMAX_FLAT_LOSS:
