@@ -39,6 +39,8 @@ def test_collapsing_toy2d_run_is_diagnosed_live_and_by_doctor(tmp_path, capsys):
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     grids = [r for r in rows if "health/diversity" in r]
     assert len(grids) == 6 and all(r["health/diversity"] == 0.0 for r in grids)
+    train_rows = [r for r in rows if "d/loss" in r]
+    assert all({"d/acc_real", "d/acc_fake", "d/sign_real", "d/grad_norm", "g/grad_norm"} <= set(r) for r in train_rows)
     assert main(["doctor", str(run)]) == 1
     assert "mode collapse" in capsys.readouterr().out
     assert "mode collapse at step 20" in printed  # warm-up 3 grids (4, 8, 12), then 2 that hold (16, 20)

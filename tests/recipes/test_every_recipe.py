@@ -100,11 +100,13 @@ def test_every_recipe_resumes_bit_identically(recipe, tmp_path):
             assert torch.equal(a, b), f"{name}.{key} differs after resume"
 
 
+@pytest.mark.slow  # 30 training steps for each recipe, the image-to-image ones included
 @pytest.mark.parametrize("recipe", RECIPES.names())
 def test_every_recipe_d_loss_falls_while_g_stands_still(recipe, tmp_path):
     """The D loss a recipe logs is the one D minimises: with G's learning rate ~0 (G stands still)
-    and a quick D, 30 steps must lower it.  A recipe that logged another quantity, minimised the
-    wrong sign or never stepped D would fail."""
+    and a quick D, 30 steps must lower it (mean of the last 5 below the first 5; measured: every
+    recipe's falls, cgan's least, 1.358 -> 1.308).  A recipe that logged another quantity,
+    minimised the wrong sign or never stepped D would fail."""
     from ganforge.training.plots import read_metrics
 
     cfg = tiny_config(recipe, tmp_path)

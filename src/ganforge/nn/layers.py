@@ -69,7 +69,8 @@ class MinibatchStd(nn.Module):
                                 "use 1 feature.")
         g = _group_size(b, self.group_size)
         y = x.float().reshape(g, b // g, f, c // f, *spatial)  # (G, M, F, C/F, *S); member k of group m is row k*M + m
-        std = (y.var(dim=0, unbiased=False) + 1e-8).sqrt()  # (M, F, C/F, *S): ProGAN's biased std
+        # ProGAN's biased std, written out: torch's var(dim=0) is several times slower on CPU for this layout.
+        std = ((y - y.mean(dim=0)).square().mean(dim=0) + 1e-8).sqrt()  # (M, F, C/F, *S)
         stat = std.flatten(2).mean(dim=2).to(x.dtype)  # (M, F)
         stat = stat.repeat(g, 1).view(b, f, *([1] * len(spatial)))  # row i gets group i mod M
         return torch.cat([x, stat.expand(b, f, *spatial)], dim=1)

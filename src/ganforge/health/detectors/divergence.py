@@ -4,7 +4,8 @@ The trainer skips a non-finite step and counts it in ``nonfinite_steps``
 (and writes a non-finite interval mean as the string "nan" / "inf"); a
 diverged generator gives non-finite samples.  Finite explosions count too:
 gradient norms above ``MAX_GRAD_NORM`` (ganhacks: "norms over 100 mean
-trouble"; healthy runs measured in BENCHMARKS.md stay below 50) or D's mean
+trouble"; the runs labelled healthy in BENCHMARKS.md peak at 201, a diverged
+one reaches 1e13 in 25 steps) or D's mean
 logits beyond ``MAX_LOGIT`` (a sigmoid saturated at float32 precision), or
 samples spread over ``MAX_SPREAD`` times the data (``health/diversity``).
 """
@@ -20,7 +21,7 @@ from ganforge.health.runinfo import RunInfo
 LOSSES = ("d/loss", "g/loss", "d/grad_norm", "g/grad_norm")
 MAX_GRAD_NORM = 1e3
 MAX_LOGIT = 1e3
-MAX_SPREAD = 4.0  # samples 4x more spread than the data: G has left it (healthy runs measured <= 1.3)
+MAX_SPREAD = 4.0  # samples 4x more spread than the data: G has left it (healthy runs measured <= 1.31)
 
 
 @DETECTORS.register("divergence")
