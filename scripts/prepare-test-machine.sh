@@ -6,6 +6,7 @@
 #   fonts-noto-color-emoji   the emoji data source
 #   chromium chromium-driver headless-browser test of the studio
 #   g++                      torch.compile on CPU builds C++ kernels
+#   unicode-data             emoji-test.txt: the test that rebuilds the committed emoji group table
 set -euo pipefail
 
 have_file() { [ -f "$1" ]; }
@@ -17,6 +18,7 @@ have_file /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf || missing+=(fonts-n
 have_cmd chromium chromium-browser || missing+=(chromium)
 have_cmd chromedriver || missing+=(chromium-driver)
 have_cmd g++ c++ || missing+=(g++)
+have_file /usr/share/unicode/emoji/emoji-test.txt || missing+=(unicode-data)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
