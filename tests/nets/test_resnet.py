@@ -24,7 +24,7 @@ def test_registered_with_the_usual_constructor_convention():
     arch = ARCHS.get("resnet")
     assert arch.generator is ResNetGenerator and arch.discriminator is ResNetDiscriminator
     assert set(options_of(ResNetGenerator)) == {"width", "norm"}
-    assert set(options_of(ResNetDiscriminator)) == {"width", "spectral_norm"}
+    assert set(options_of(ResNetDiscriminator)) == {"width", "spectral_norm", "minibatch_std"}
 
 
 def test_paper_sizes_for_cifar10():
