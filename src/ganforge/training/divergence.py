@@ -13,7 +13,14 @@ one; the trainer reads it once per log interval and, past
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
+from tqdm import tqdm
+
+from ganforge.errors import GanforgeError
+from ganforge.training import checkpoint as ckpt
+from ganforge.training import state
 
 
 def supports_device_skip(optimizer: torch.optim.Optimizer) -> bool:
@@ -76,3 +83,53 @@ def is_finite(*values: torch.Tensor) -> torch.Tensor:
     for value in values[1:]:
         ok = ok & torch.isfinite(value).all().to(ok.device)
     return ok
+
+
+def update_ratio(before: list[torch.Tensor], params: list[torch.nn.Parameter]) -> torch.Tensor:
+    """||w_after - w_before|| / ||w_before|| over all parameters (0-dim, on the device).
+
+    The size of one optimiser step relative to the weights; ~1e-3 is typical
+    for Adam at 2e-4, far larger means the step is out of scale with the net.
+    """
+    if not before:
+        return torch.zeros(())
+    delta = torch._foreach_sub([p.detach() for p in params], before)
+    num = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(delta)).float())
+    den = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(before)).float())
+    return num / den.clamp_min(1e-12)
+
+
+def act_on_divergence(trainer, row: dict) -> None:
+    """Past ``train.max_bad_steps`` skipped steps in this interval: roll back or stop with a diagnosis."""
+    t = trainer.cfg.train
+    bad = int(row.get("nonfinite_steps", 0))
+    trainer._bad_in_a_row = trainer._bad_in_a_row + bad if bad else 0  # intervals with bad steps, back to back
+    if trainer._bad_in_a_row < t.max_bad_steps:
+        if bad:
+            tqdm.write(f"warning: skipped {bad} non-finite step(s) before step {trainer.step} "
+                       f"(first at step {row.get('first_nonfinite_step')}); watching for divergence.")
+        return
+    first = row.get("first_nonfinite_step")
+    last_good = ckpt.list_checkpoints(trainer.run_dir / "checkpoints")
+    if t.on_divergence == "rollback" and last_good and trainer.rollbacks < t.max_rollbacks:
+        _rollback(trainer, last_good[-1], first)
+        return
+    where = f"the last good checkpoint is {last_good[-1].name}" if last_good else "no checkpoint was written yet"
+    raise GanforgeError(
+        f"Training diverged: losses or gradients became non-finite at step {first if first is not None else trainer.step} "
+        f"({bad} of the last steps were skipped); {where}. Try lower learning rates (optim_g.lr / optim_d.lr), "
+        f"train.grad_clip=1, or train.on_divergence=rollback; continue with: ganforge train --resume {trainer.run_dir} "
+        "--set optim_g.lr=... --set optim_d.lr=...")
+
+
+def _rollback(trainer, checkpoint: Path, first: int | None) -> None:
+    """Reload the last good checkpoint and continue with both learning rates halved."""
+    scale, rollbacks = trainer.lr_scale, trainer.rollbacks
+    state.restore(trainer, checkpoint)
+    trainer.lr_scale, trainer.rollbacks = scale * 0.5, rollbacks + 1
+    trainer.guard.reset()
+    trainer._bad_in_a_row = 0
+    trainer._sums, trainer._sum_steps = {}, 0
+    trainer.run.truncate_metrics(trainer.step)
+    tqdm.write(f"Diverged at step {first}: rolled back to {checkpoint.name} with learning rates x{trainer.lr_scale:g} "
+               f"(rollback {trainer.rollbacks} of at most {trainer.cfg.train.max_rollbacks}).")

@@ -51,3 +51,15 @@ def write_samples(samples: torch.Tensor, out: Path, meta: dict, real_points: tor
     else:
         plot_points(samples, real_points, out, title=f"{meta.get('run', '')} step {meta.get('step', '')}")
     return out
+
+
+class RecipeSampler(torch.nn.Module):
+    """z (B, z_dim) -> samples through the recipe, cycling classes for conditional models (for evaluation)."""
+
+    def __init__(self, recipe, generator: torch.nn.Module, num_classes: int) -> None:
+        super().__init__()
+        self.recipe, self.generator, self.num_classes = recipe, generator, num_classes
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        labels = torch.arange(len(z), device=z.device) % self.num_classes if self.num_classes else None
+        return self.recipe.generate(self.generator, z, labels)

@@ -1,5 +1,10 @@
 """The generic training loop.  It knows no recipe, loss or architecture by name.
 
+(About 420 lines: the loop, one update, the log row and the hooks that feed the
+evaluator, the health monitor and TensorBoard belong together; the run
+directory, checkpoint contents, divergence policy, precision probe, sample
+rendering and signals live in their own modules next to it.)
+
 One training step = ``n_critic`` updates of optimiser group "d", then one of
 group "g", then the EMA of the recipe's sampling net.  The recipe declares its
 networks and which of them each group trains (``Recipe.optimized``), so a
@@ -34,12 +39,12 @@ from ganforge.training import checkpoint as ckpt
 from ganforge.training import distributed, state
 from ganforge.training.device import autocast, resolve_device
 from ganforge.training.precision import choose as choose_precision
-from ganforge.training.divergence import NonFiniteGuard, gradient_norm, guarded_step, is_finite
+from ganforge.training.divergence import NonFiniteGuard, act_on_divergence, gradient_norm, guarded_step, is_finite, update_ratio
 from ganforge.training.ema import EMA
 from ganforge.training.optim import build_optimizer, set_lr
 from ganforge.training.report import write_report
 from ganforge.training.rundir import RunDirectory
-from ganforge.training.samples import POINTS_IN_SCATTER, fixed_latents, grid_tensor, render, write_samples
+from ganforge.training.samples import POINTS_IN_SCATTER, RecipeSampler, fixed_latents, grid_tensor, render, write_samples
 from ganforge.training.stopping import StopRequest
 
 __all__ = ["Trainer", "train", "fixed_latents", "POINTS_IN_SCATTER"]
@@ -282,7 +287,7 @@ class Trainer:
         guarded_step(optimizer, ok, scaler)
         logs["grad_norm"] = torch.where(torch.isfinite(norm), norm, torch.zeros_like(norm))
         if measure:
-            logs["update_ratio"] = _update_ratio(self._weights_before.pop(group), params)
+            logs["update_ratio"] = update_ratio(self._weights_before.pop(group), params)
         return logs
 
     # --------------------------------------------------------------- logging
@@ -339,38 +344,8 @@ class Trainer:
     # ------------------------------------------------------------ divergence
 
     def _check_divergence(self, row: dict) -> None:
-        """Past ``train.max_bad_steps`` skipped steps in this interval: roll back or stop with a diagnosis."""
-        t = self.cfg.train
-        bad = int(row.get("nonfinite_steps", 0))
-        self._bad_in_a_row = self._bad_in_a_row + bad if bad else 0  # intervals with bad steps, back to back
-        if self._bad_in_a_row < t.max_bad_steps:
-            if bad:
-                tqdm.write(f"warning: skipped {bad} non-finite step(s) before step {self.step} "
-                           f"(first at step {row.get('first_nonfinite_step')}); watching for divergence.")
-            return
-        first = row.get("first_nonfinite_step")
-        last_good = ckpt.list_checkpoints(self.run_dir / "checkpoints")
-        if t.on_divergence == "rollback" and last_good and self.rollbacks < t.max_rollbacks:
-            self._rollback(last_good[-1], first)
-            return
-        where = f"the last good checkpoint is {last_good[-1].name}" if last_good else "no checkpoint was written yet"
-        raise GanforgeError(
-            f"Training diverged: losses or gradients became non-finite at step {first if first is not None else self.step} "
-            f"({bad} of the last steps were skipped); {where}. Try lower learning rates (optim_g.lr / optim_d.lr), "
-            f"train.grad_clip=1, or train.on_divergence=rollback; continue with: ganforge train --resume {self.run_dir} "
-            "--set optim_g.lr=... --set optim_d.lr=...")
-
-    def _rollback(self, checkpoint: Path, first: int | None) -> None:
-        """Reload the last good checkpoint and continue with both learning rates halved."""
-        scale, rollbacks = self.lr_scale, self.rollbacks
-        state.restore(self, checkpoint)
-        self.lr_scale, self.rollbacks = scale * 0.5, rollbacks + 1
-        self.guard.reset()
-        self._bad_in_a_row = 0
-        self._sums, self._sum_steps = {}, 0
-        self.run.truncate_metrics(self.step)
-        tqdm.write(f"Diverged at step {first}: rolled back to {checkpoint.name} with learning rates x{self.lr_scale:g} "
-                   f"(rollback {self.rollbacks} of at most {self.cfg.train.max_rollbacks}).")
+        """Past ``train.max_bad_steps`` non-finite steps: roll back or stop (``training/divergence.py``)."""
+        act_on_divergence(self, row)
 
     # ------------------------------------------------------------ evaluation
 
@@ -400,7 +375,7 @@ class Trainer:
         G.eval()
         try:
             num_classes = self.data.num_classes if self.fixed_labels is not None else 0
-            results = self.evaluator(_RecipeSampler(self.recipe, G, num_classes), self.cfg.model.z_dim, self.step)
+            results = self.evaluator(RecipeSampler(self.recipe, G, num_classes), self.cfg.model.z_dim, self.step)
         finally:
             G.train(was_training)
         fid = results.get("fid")
@@ -444,20 +419,6 @@ class Trainer:
             raise GanforgeError(f"{str(exc).rstrip('.')}; {where}; resume with: ganforge train --resume {self.run_dir}") from None
 
 
-def _update_ratio(before: list[torch.Tensor], params: list[torch.nn.Parameter]) -> torch.Tensor:
-    """||w_after - w_before|| / ||w_before|| over all parameters (0-dim, on the device).
-
-    The size of one optimiser step relative to the weights; ~1e-3 is typical
-    for Adam at 2e-4, far larger means the step is out of scale with the net.
-    """
-    if not before:
-        return torch.zeros(())
-    delta = torch._foreach_sub([p.detach() for p in params], before)
-    num = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(delta)).float())
-    den = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(before)).float())
-    return num / den.clamp_min(1e-12)
-
-
 def _postfix(row: dict) -> str:
     """The progress bar's numbers; non-finite values (logged as text) print as they are."""
     parts = []
@@ -466,18 +427,6 @@ def _postfix(row: dict) -> str:
         if value is not None:
             parts.append(f"{key}={value:.3g}" if isinstance(value, (int, float)) else f"{key}={value}")
     return ", ".join(parts)
-
-
-class _RecipeSampler(torch.nn.Module):
-    """z (B, z_dim) -> samples through the recipe, cycling classes for conditional models (for evaluation)."""
-
-    def __init__(self, recipe, generator: torch.nn.Module, num_classes: int) -> None:
-        super().__init__()
-        self.recipe, self.generator, self.num_classes = recipe, generator, num_classes
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        labels = torch.arange(len(z), device=z.device) % self.num_classes if self.num_classes else None
-        return self.recipe.generate(self.generator, z, labels)
 
 
 def train(cfg: Config, run_dir: Path | str | None = None, resume: bool = False, overwrite: bool = False,
