@@ -15,8 +15,6 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 #: Circles known and owned elsewhere; this list may only shrink (test_known_circles_are_still_real).
 KNOWN = [
-    # folder.py hands its streaming loader to source_options lazily; streaming.py reuses folder.py's decoders.
-    {"ganforge.data.folder", "ganforge.data.streaming"},
 ]
 
 

@@ -122,3 +122,19 @@ def test_config_limits_are_one_call_from_validation():
         load_config("mnist-dcgan", ["data.resolution=100000"])
     with pytest.raises(GanforgeError, match="train.ema_decay must be a finite number|train.ema_decay must be in"):
         load_config("mnist-dcgan", ["train.ema_decay=nan"])
+
+
+@pytest.mark.parametrize("psi", [0.0, 0.005, 4.5, float("inf"), float("nan"), True, "0.7"])
+def test_one_truncation_range_for_cli_api_and_studio(psi):
+    from ganforge.art.latent import check_truncation as api_check
+    from ganforge.studio.service import StudioError, check_truncation as studio_check
+
+    with pytest.raises(GanforgeError, match="between 0.01 and 4.0"):
+        limits.check_truncation(psi)
+    with pytest.raises(GanforgeError, match="between 0.01 and 4.0"):
+        api_check(psi)
+    if psi not in (0.0,) and not isinstance(psi, str):  # the slider's 0 means "off"
+        with pytest.raises(StudioError, match="between 0.01 and 4.0"):
+            studio_check(psi)
+    assert limits.check_truncation(0.7) == api_check(0.7) == studio_check("0.7") == 0.7
+    assert studio_check(0) is None and limits.check_truncation(None) is None

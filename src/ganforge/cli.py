@@ -19,14 +19,13 @@ import sys
 import warnings
 from pathlib import Path
 
-import numpy as np
 
 from ganforge import limits
+from ganforge.art.sample_formats import SAMPLE_FORMATS
 from ganforge.errors import GanforgeError
-from ganforge.files import atomic_write, os_error_message
+from ganforge.files import os_error_message
 from ganforge.outputs import output_file, output_folder
 
-FORMATS = ("png", "png-dir", "npy")
 
 
 # ---------------------------------------------------------------- commands
@@ -91,17 +90,18 @@ def cmd_generate(args: argparse.Namespace) -> int:
         limits.check_count(args.per_class, "--per-class")
     else:
         limits.check_nrow(args.nrow, args.n)
-    out = Path(args.out or _default_out(args.format))
-    out = output_folder(out) if args.format == "png-dir" else output_file(out)  # before any work
+    fmt = SAMPLE_FORMATS.get(args.format)
+    out = Path(args.out or fmt.default_out)
+    out = output_folder(out) if fmt.folder else output_file(out)  # before any work
     model = load(args.run, checkpoint=args.checkpoint, device=args.device or "cpu")
     n, labels, nrow = _layout(args, model)
-    if args.format != "npy" and len(model.shape) != 3:
+    if fmt.images_only and len(model.shape) != 3:
         raise GanforgeError("This model makes points, not images; use --format npy.")
     limits.check_samples(n, model.shape, "--per-class x classes" if args.per_class else "--n")
-    if args.format == "png":
+    if fmt.grid:
         limits.check_grid(n, model.shape, nrow)
     make = lambda: model.sample(n, seed=args.seed, labels=labels, truncation=args.truncation)  # noqa: E731
-    _WRITERS[args.format](args, model, make, out, nrow)
+    fmt.write(args, model, make, out, nrow)
     print(f"Wrote {n} samples to {out}")
     return 0
 
@@ -118,50 +118,6 @@ def _layout(args: argparse.Namespace, model) -> tuple[int, object, int | None]:
     from ganforge.data.base import class_blocks
 
     return n, class_blocks(model.num_classes, args.per_class), args.per_class
-
-
-def _write_npy(args, model, make, out: Path, nrow) -> None:
-    """samples (N, *shape) float -> one .npy file.  ``make()`` draws the samples (writers that resample skip it)."""
-    samples = make().numpy()
-
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as f:  # a file object: np.save would append ".npy" to the temporary name
-            np.save(f, samples)
-
-    atomic_write(out, write)
-
-
-def _write_png(args, model, make, out: Path, nrow) -> None:
-    """One grid PNG with provenance (a class-per-row grid records its seed and layout)."""
-    from ganforge.art import provenance
-    from ganforge.art.grid import make_grid, save_image
-    from ganforge.data.base import to_uint8_images
-
-    if args.per_class is not None:
-        meta = {"run": str(args.run), "checkpoint": model.source.name, "seed": args.seed, "per_class": args.per_class}
-        save_image(make_grid(to_uint8_images(make()), nrow=nrow), out, meta)
-    else:
-        provenance.save_samples(model, out, n=args.n, seed=args.seed, truncation=args.truncation, nrow=nrow,
-                                label=args.class_)
-
-
-def _write_png_dir(args, model, make, out: Path, nrow) -> None:
-    """One PNG per sample, each with the provenance of its index."""
-    from ganforge.art import provenance
-    from ganforge.art.grid import make_grid, save_image
-    from ganforge.data.base import to_uint8_images
-
-    for i, image in enumerate(to_uint8_images(make())):
-        meta = provenance.provenance(model, "samples", seed=args.seed, n=args.n, nrow=None, padding=0, scale=1,
-                                     truncation=args.truncation, index=i, label=args.class_)
-        save_image(make_grid(image[None], nrow=1, padding=0), out / f"{i:05d}.png", provenance.to_text(meta))
-
-
-_WRITERS = {"npy": _write_npy, "png": _write_png, "png-dir": _write_png_dir}
-
-
-def _default_out(fmt: str) -> str:
-    return {"png": "samples.png", "png-dir": "samples", "npy": "samples.npy"}[fmt]
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -224,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n", type=int, default=64)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out")
-    p.add_argument("--format", choices=FORMATS, default="png", help="png grid, png-dir (one file per image) or npy")
+    p.add_argument("--format", choices=SAMPLE_FORMATS.names(), default="png", help="png grid, png-dir (one file per image) or npy")
     p.add_argument("--nrow", type=int, default=None, help="images per grid row")
     p.add_argument("--truncation", type=float, default=None, help="truncation psi in (0, 1]: sharper, less varied samples")
     p.add_argument("--from-png", metavar="FILE", help="regenerate a PNG ganforge saved, exactly, from its metadata")

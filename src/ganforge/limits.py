@@ -281,3 +281,20 @@ def _check_finite(section, where: str) -> None:
         elif isinstance(value, list) and any(isinstance(v, float) and not math.isfinite(v) for v in value):
             raise GanforgeError(f"{name} must hold finite numbers, got {value!r}.")
 
+
+#: Truncation psi (BigGAN's trick): below 0.01 redrawing takes thousands of rounds and
+#: changes nothing visible; above 4 almost no N(0, 1) component is ever redrawn.
+TRUNCATION_RANGE = (0.01, 4.0)
+
+
+def check_truncation(psi, what: str = "Truncation") -> float | None:
+    """None (off) or a number in TRUNCATION_RANGE -> float; anything else is one clear line.
+
+    The one check behind ``--truncation`` (CLI), the studio's slider and the Python API.
+    """
+    if psi is None:
+        return None
+    lo, hi = TRUNCATION_RANGE
+    if isinstance(psi, bool) or not isinstance(psi, (int, float)) or not math.isfinite(psi) or not lo <= psi <= hi:
+        raise GanforgeError(f"{what} must be a number between {lo} and {hi} (e.g. 0.7), or left out for none; got {psi!r}.")
+    return float(psi)

@@ -25,25 +25,16 @@ import torch
 
 from ganforge.data.base import to_uint8_images
 from ganforge.errors import GanforgeError
+from ganforge.limits import TRUNCATION_RANGE, check_truncation  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     from ganforge.api import GeneratorModel
 
 MODES = ("slerp", "lerp")
-MIN_TRUNCATION = 0.01  # below this, redrawing takes thousands of rounds and changes nothing visible
 _MAX_ROUNDS = 100_000
 
 
 # ---------------------------------------------------------------- truncation
-
-
-def check_truncation(psi: float | None) -> float | None:
-    """None (off) or a float >= MIN_TRUNCATION; anything else is a clear error."""
-    if psi is None:
-        return None
-    if isinstance(psi, bool) or not isinstance(psi, (int, float)) or not math.isfinite(psi) or psi < MIN_TRUNCATION:
-        raise GanforgeError(f"Truncation must be a number >= {MIN_TRUNCATION} (e.g. 0.7), or left out for none; got {psi!r}.")
-    return float(psi)
 
 
 def truncate(z: torch.Tensor, psi: float, generator: torch.Generator) -> torch.Tensor:

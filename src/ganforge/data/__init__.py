@@ -12,5 +12,6 @@ from ganforge.data import mnist, fashion_mnist, digits, cifar10, folder, toy2d  
 from ganforge.data import emoji  # noqa: E402,F401
 from ganforge.data import paired, translation_demos  # noqa: E402,F401
 from ganforge.data import tensor_file  # noqa: E402,F401
+from ganforge.data import streaming  # noqa: E402,F401  (the folder source's streaming path)
 
 __all__ = ["Dataset", "IndexSampler", "SOURCES", "load_dataset", "to_uint8_images"]

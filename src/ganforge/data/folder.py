@@ -59,14 +59,8 @@ def _inputs(cfg: DataConfig) -> list[Path]:
     return list_files(_root(cfg))
 
 
-def _streaming(cfg: DataConfig):
-    from ganforge.data.streaming import stream_folder
-
-    return stream_folder(cfg)
-
-
 @SOURCES.register("folder")
-@source_options(splits=("train", "all"), inputs=_inputs, streaming=_streaming)
+@source_options(splits=("train", "all"), inputs=_inputs)  # data/streaming.py adds its per-batch path
 def load_folder(cfg: DataConfig) -> Dataset:
     """Your own images from data.path (class sub-folders become labels); odd files skipped and counted."""
     root = _root(cfg)

@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader
 
 from ganforge.config import DataConfig
 from ganforge.data.base import IndexSampler, InMemoryBatches, from_uint8_images  # noqa: F401  (re-exported)
-from ganforge.data.folder import DEFAULT_CHANNELS, DEFAULT_RESOLUTION, decode_image, list_files
+from ganforge.data.folder import DEFAULT_CHANNELS, DEFAULT_RESOLUTION, decode_image, list_files, load_folder
 from ganforge.errors import GanforgeError
 
 
@@ -160,3 +160,8 @@ class StreamingBatches:
     def reset(self) -> None:
         """Forget prefetched batches (call after the sampler position was changed)."""
         self._iterator = None
+
+
+# The folder source's per-batch path (``data.streaming: true``).  Declared here, not in
+# folder.py, so the import arrow runs one way: streaming builds on folder's decoders.
+load_folder.streaming = stream_folder

@@ -26,13 +26,13 @@ import uuid
 from collections import OrderedDict
 from pathlib import Path
 
+from ganforge import limits
 from ganforge.errors import GanforgeError
 
 MAX_IMAGES = 64  # images per "Generate"
 MAX_SEED = 2**31 - 1
 MAX_STEPS = 120  # frames from one seed to the next
 MAX_FPS = 50
-TRUNCATION_RANGE = (0.05, 4.0)  # 0 / None = off
 MAX_BODY_BYTES = 1 << 20  # largest HTTP request body the server accepts (the UI sends a few hundred bytes)
 KEEP_FILES = 200  # generated files kept in the output folder; older ones are deleted
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}$")
@@ -93,17 +93,17 @@ def check_fps(fps) -> int:
 
 
 def check_truncation(value) -> float | None:
-    """0 / None / "" = off; else a number in TRUNCATION_RANGE."""
+    """The slider's value: 0 / None / "" = off; else the one truncation check of ``ganforge.limits``."""
     if value is None or value == "" or (isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0):
         return None
     try:
-        psi = float(value)
-    except (TypeError, ValueError):
+        psi = float(value) if isinstance(value, str) else value
+    except ValueError:
         raise StudioError(f"Truncation must be a number (0 = off), got {value!r}.") from None
-    if isinstance(value, bool) or not math.isfinite(psi) or not TRUNCATION_RANGE[0] <= psi <= TRUNCATION_RANGE[1]:
-        lo, hi = TRUNCATION_RANGE
-        raise StudioError(f"Truncation must be 0 (off) or between {lo} and {hi}, got {value!r}.")
-    return psi
+    try:
+        return limits.check_truncation(psi)
+    except GanforgeError as exc:
+        raise StudioError(f"{exc} (0 = off)") from None
 
 
 def check_run_name(name) -> str:
