@@ -15,8 +15,33 @@ import torch
 
 from ganforge.data.base import to_uint8_images
 from ganforge.errors import GanforgeError
+from ganforge.limits import check_truncation
 from ganforge.nets import build_generator
 from ganforge.training import checkpoint as ckpt
+
+
+_MAX_ROUNDS = 100_000  # truncation redraw rounds; each keeps a component with p >= 0.8% (psi >= 0.01)
+
+
+def truncate(z: torch.Tensor, psi: float, generator: torch.Generator) -> torch.Tensor:
+    """BigGAN truncation: redraw the components of ``z`` with |z_i| > psi from ``generator`` until none is left.
+
+    Components already inside [-psi, psi] keep their values, so a truncated
+    latent resembles its untruncated self.  The result is a sample of the
+    normal distribution truncated to [-psi, psi], and is a pure function of
+    (z, psi, generator state): the same seed gives the same latents.
+    """
+    psi = check_truncation(psi)
+    z = z.clone()
+    outside = z.abs() > psi
+    for _ in range(_MAX_ROUNDS):
+        count = int(outside.sum())
+        if count == 0:
+            return z
+        draws = torch.randn(count, generator=generator, dtype=z.dtype)
+        z[outside] = draws
+        outside = z.abs() > psi
+    raise AssertionError("unreachable: truncation did not converge")  # p(accept) >= 0.8% per draw
 
 
 class GeneratorModel:
@@ -61,8 +86,6 @@ class GeneratorModel:
         z = torch.randn(n, self.z_dim, generator=generator)
         if truncation is None:
             return z
-        from ganforge.art.latent import truncate
-
         return truncate(z, truncation, generator)
 
     @property

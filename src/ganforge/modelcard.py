@@ -17,14 +17,22 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import yaml
 
 from ganforge.files import write_text_atomic
 
-if TYPE_CHECKING:  # annotations only: ganforge.api imports this module lazily
-    from ganforge.api import GeneratorModel
+
+class GeneratorModel(Protocol):
+    """What a card reads of a model (``ganforge.model.GeneratorModel`` and the ONNX model have it).
+
+    A protocol rather than an import: ``GeneratorModel.save_pretrained`` writes
+    the card, so this module sits below ``ganforge.model`` and must not import it.
+    """
+
+    meta: dict
+    source: Path
 
 CARD_FILE, FALLBACK_FILE = "README.md", "MODEL_CARD.md"
 MARKER = "<!-- ganforge model card -->"

@@ -25,37 +25,13 @@ import torch
 
 from ganforge.data.base import to_uint8_images
 from ganforge.errors import GanforgeError
-from ganforge.limits import TRUNCATION_RANGE, check_truncation  # noqa: F401  (re-exported)
+from ganforge.limits import check_truncation
+from ganforge.model import truncate  # noqa: F401  (re-exported: ganforge.art.truncate)
 
 if TYPE_CHECKING:
-    from ganforge.api import GeneratorModel
+    from ganforge.model import GeneratorModel
 
 MODES = ("slerp", "lerp")
-_MAX_ROUNDS = 100_000
-
-
-# ---------------------------------------------------------------- truncation
-
-
-def truncate(z: torch.Tensor, psi: float, generator: torch.Generator) -> torch.Tensor:
-    """BigGAN truncation: redraw the components of ``z`` with |z_i| > psi from ``generator`` until none is left.
-
-    Components already inside [-psi, psi] keep their values, so a truncated
-    latent resembles its untruncated self.  The result is a sample of the
-    normal distribution truncated to [-psi, psi], and is a pure function of
-    (z, psi, generator state): the same seed gives the same latents.
-    """
-    psi = check_truncation(psi)
-    z = z.clone()
-    outside = z.abs() > psi
-    for _ in range(_MAX_ROUNDS):
-        count = int(outside.sum())
-        if count == 0:
-            return z
-        draws = torch.randn(count, generator=generator, dtype=z.dtype)
-        z[outside] = draws
-        outside = z.abs() > psi
-    raise AssertionError("unreachable: truncation did not converge")  # p(accept) >= 0.8% per draw
 
 
 # ---------------------------------------------------------------- interpolation

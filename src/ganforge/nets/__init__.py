@@ -51,6 +51,7 @@ def check_kwargs(cls: type, kwargs: dict, where: str) -> None:
 # Importing the modules registers the architectures.
 from ganforge.nets import dcgan, mlp, resnet  # noqa: E402,F401
 from ganforge.nets import fastgan  # noqa: E402,F401
+from ganforge.nets import resnet_translator, unet  # noqa: E402,F401  (register TRANSLATORS; nets/translation.py)
 
 
 def build_generator(spec: dict) -> nn.Module:

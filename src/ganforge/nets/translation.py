@@ -37,7 +37,3 @@ def build_translator(name: str, in_channels: int, out_channels: int, size: int, 
     cls = TRANSLATORS.get(name)
     check_kwargs(cls, options, "recipe.g")
     return cls(in_channels, out_channels, size, **options)
-
-
-# Importing the modules registers the translators.
-from ganforge.nets import resnet_translator, unet  # noqa: E402,F401
