@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -37,18 +35,12 @@ from ganforge.export import browser, export
 from ganforge.nets import build_generator
 from ganforge.presets import load_config
 
+from machine import cpu_name  # benchmarks/machine.py: the CPU every result names
+
 # preset -> sample shape (C, H, W) of its data (the generator's output)
 PRESETS = {"mnist-dcgan": (1, 28, 28), "fashion-dcgan": (1, 28, 28), "emoji-dcgan": (3, 64, 64)}
 BATCHES = (1, 64)
 RESULTS = Path(__file__).parent / "results" / "export_speed.json"
-
-
-def cpu_name() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
-    except (OSError, subprocess.CalledProcessError, StopIteration):
-        return platform.processor() or "unknown CPU"
 
 
 def preset_model(preset: str, folder: Path) -> Path:

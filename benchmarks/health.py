@@ -26,8 +26,6 @@ import argparse
 import inspect
 import json
 import math
-import platform
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -38,6 +36,8 @@ import torch
 from ganforge.presets import load_config
 from ganforge.health.signals import SampleSpace, d_signals
 from ganforge.training.plots import read_metrics
+
+from machine import cpu_name  # benchmarks/machine.py: the CPU every result names
 
 SAMPLE_EVERY = 100
 LOG_EVERY = 25
@@ -253,14 +253,6 @@ def print_tables(scores: dict) -> None:
     for name, s in scores["per_diagnosis"].items():
         fmt = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
         print(f"| {name} | {s['runs']} | {s['diagnosed']} | {fmt(s['precision'])} | {fmt(s['recall'])} |")
-
-
-def cpu_name() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or "unknown CPU"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,6 @@ achieved FLOP rate can be put in context.
 from __future__ import annotations
 
 import argparse
-import platform
 import tempfile
 import time
 from pathlib import Path
@@ -27,6 +26,8 @@ from PIL import Image
 
 from ganforge.presets import load_config
 from ganforge.training.trainer import Trainer
+
+from machine import cpu_name  # benchmarks/machine.py: the CPU every result names
 
 CASES = {
     "mnist-gan": ("mnist-gan", []),
@@ -104,7 +105,7 @@ def main() -> None:
     args = parser.parse_args()
     dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
     peaks = {p: matmul_peak(dtypes[p], args.device) for p in args.precision}
-    where = torch.cuda.get_device_name() if args.device.startswith("cuda") else (platform.processor() or platform.machine())
+    where = torch.cuda.get_device_name() if args.device.startswith("cuda") else cpu_name()
     print(f"# {where}, {torch.get_num_threads()} CPU threads, torch {torch.__version__}")
     print("# matmul peak: " + ", ".join(f"{p} {v:.0f} GFLOP/s" for p, v in peaks.items()))
     print("| case | precision | batch | images/s | ms/step | GFLOP/s | % of matmul peak |")

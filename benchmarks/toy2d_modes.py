@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import platform
 import statistics
 import tempfile
 import time
@@ -42,6 +41,8 @@ from ganforge.files import write_text_atomic
 from ganforge.metrics.modes import toy2d_modes
 from ganforge.training.trainer import Trainer
 
+from machine import cpu_name  # benchmarks/machine.py: the CPU every result names
+
 PRESET_DIR = Path(ganforge.__file__).parent / "presets"
 # remedy name -> config overrides; packing keeps the batch size (D sees batch / pack packs).
 REMEDIES = {
@@ -51,17 +52,6 @@ REMEDIES = {
     "mbstd": ["model.d.minibatch_std=4"],
 }
 METRICS = (("modes_hit", ".1f", 1.0), ("high_quality_rate", ".1f", 100.0), ("reverse_kl", ".2f", 1.0))
-
-
-def cpu_name() -> str:
-    """The CPU model (/proc/cpuinfo on Linux; the platform's processor string elsewhere)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def presets_of(variant: str) -> list[str]:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import tempfile
 import time
@@ -34,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+
+from machine import cpu_name  # benchmarks/machine.py: the CPU every result names
 
 @dataclass(frozen=True)
 class Case:
@@ -53,16 +54,6 @@ CASES = {
     "edges2emoji-l1": Case("pix2pix-edges2emoji", ("recipe.adversarial_weight=0",), extractor=None),
     "fashion2inverted": Case("cyclegan-fashion2inverted", scoring="unpaired", baselines=("untranslated",)),
 }
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def test_pairs(cfg, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
