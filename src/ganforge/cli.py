@@ -262,29 +262,25 @@ def main(argv: list[str] | None = None) -> int:
         _check_int_arguments(args)
         _show_notices_plainly()
         return args.func(args)
-    except GanforgeError as exc:
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the one boundary: a bug is one line too
         if debug:
             raise
-        return _fail(str(exc), 2)
-    except KeyboardInterrupt:
-        if debug:
-            raise
-        return _fail("interrupted (Ctrl-C).", 130)
-    except OSError as exc:
-        if debug:
-            raise
-        return _fail(os_error_message(exc), 1)
-    except MemoryError:
-        if debug:
-            raise
-        return _fail("out of memory; ask for fewer samples, a smaller batch or a smaller model "
-                     "(rerun with GANFORGE_DEBUG=1 for the traceback).", 1)
-    except Exception as exc:  # noqa: BLE001 - the one boundary: a bug is one line too, the traceback on request
-        if debug:
-            raise
-        first = (str(exc).splitlines() or [""])[0][:200]
-        return _fail(f"internal error: {exc.__class__.__name__}: {first}; rerun with GANFORGE_DEBUG=1 for the traceback.", 1)
+        return _fail(*_explain(exc))
 
+
+def _explain(exc: BaseException) -> tuple[str, int]:
+    """(one-line message, exit status) for a failure that reached the boundary."""
+    if isinstance(exc, GanforgeError):
+        return str(exc), 2
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl-C).", 130
+    if isinstance(exc, OSError):
+        return os_error_message(exc), 1
+    if isinstance(exc, MemoryError):
+        return ("out of memory; ask for fewer samples, a smaller batch or a smaller model "
+                "(rerun with GANFORGE_DEBUG=1 for the traceback).", 1)
+    first = (str(exc).splitlines() or [""])[0][:200]
+    return f"internal error: {exc.__class__.__name__}: {first}; rerun with GANFORGE_DEBUG=1 for the traceback.", 1
 
 if __name__ == "__main__":
     sys.exit(main())

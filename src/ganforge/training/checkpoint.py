@@ -29,7 +29,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from ganforge.errors import GanforgeError
-from ganforge.files import atomic_folder, remove_stale_temps, write_text_atomic
+from ganforge.files import atomic_folder, write_text_atomic
 
 WEIGHTS, STATE, META = "model.safetensors", "state.pt", "model.json"
 
@@ -76,8 +76,12 @@ def save_checkpoint(folder: Path, name: str, tensors: dict[str, torch.Tensor], s
 
 
 def remove_partial_checkpoints(folder: Path) -> int:
-    """Remove checkpoint folders an interrupted write left behind (ours and older versions' names)."""
-    removed = remove_stale_temps(folder, recursive=False)
+    """Remove checkpoint folders that an interrupted write of an older ganforge left (``.tmp-step_*``, ``.old-step_*``).
+
+    Today's temporary names (``ganforge.files.TEMP_PREFIX``) are swept with
+    the rest of the run directory by :func:`ganforge.files.remove_stale_temps`.
+    """
+    removed = 0
     if folder.is_dir():
         for path in list(folder.glob(".tmp-step_*")) + list(folder.glob(".old-step_*")):
             shutil.rmtree(path, ignore_errors=True)

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import time
 from pathlib import Path
 
 import torch
 
+from ganforge.data.registry import cache_root
 from ganforge.files import write_text_atomic
 from ganforge.training.device import autocast, resolve_precision
 
@@ -32,8 +32,7 @@ WARMUP, TIMED = 2, 4  # passes per precision: the first passes pay one-off costs
 
 
 def cache_path() -> Path:
-    root = os.environ.get("GANFORGE_CACHE")
-    return (Path(root).expanduser() if root else Path.home() / ".cache" / "ganforge") / "precision.json"
+    return cache_root() / "precision.json"
 
 
 def device_name(device: torch.device) -> str:

@@ -55,10 +55,7 @@ class RunDirectory:
         if resume and not (self.path / "config.yaml").is_file() and not self.has_run():
             raise GanforgeError(f"Nothing to resume in {str(self.path)!r}: it is not a run directory; start it without --resume.")
         self._created = not self.path.exists()
-        try:
-            self.lock.acquire()
-        except GanforgeError:
-            raise
+        self.lock.acquire()
         try:
             remove_stale_temps(self.path)
             ckpt.remove_partial_checkpoints(self.path / "checkpoints")

@@ -59,7 +59,8 @@ def restore(trainer, path: Path) -> None:
     meta = ckpt.load_meta(path)
     saved = meta.get("config", {}).get("model", {}) if isinstance(meta, dict) else {}
     current = trainer.cfg.to_dict()["model"]
-    if saved and {k: v for k, v in saved.items() if k in current} != {k: current[k] for k in saved if k in current}:
+    # Settings both know must agree; a setting newer than the checkpoint (e.g. model.pack) is not a mismatch.
+    if any(saved[k] != current[k] for k in saved.keys() & current.keys()):
         raise GanforgeError(f"Checkpoint {str(path)!r} holds a different model ({saved}) than the config; "
                             "resume with the run's own config.yaml or start a new run.")
     weights, state = ckpt.load_weights(path), ckpt.load_state(path)

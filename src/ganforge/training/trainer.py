@@ -47,17 +47,7 @@ from ganforge.training.rundir import RunDirectory
 from ganforge.training.samples import POINTS_IN_SCATTER, RecipeSampler, fixed_latents, grid_tensor, render, write_samples
 from ganforge.training.stopping import StopRequest
 
-__all__ = ["Trainer", "train", "fixed_latents", "POINTS_IN_SCATTER"]
-
 GROUP_CONFIG = {"d": "optim_d", "g": "optim_g"}  # optimiser group -> its config section
-
-
-class Diverged(Exception):
-    """Raised inside the loop when non-finite steps pass ``train.max_bad_steps``."""
-
-    def __init__(self, bad: int, first: int | None) -> None:
-        super().__init__(f"{bad} non-finite steps")
-        self.bad, self.first = bad, first
 
 
 class Trainer:
@@ -73,7 +63,6 @@ class Trainer:
             raise GanforgeError(f"train.batch_size ({t.batch_size}) is the global batch and must be divisible by "
                                 f"processes x grad_accum ({self.dist.world_size} x {t.grad_accum}).")
         self.run = RunDirectory(run_dir or Path(cfg.out_dir) / cfg.name, owner=self.dist.is_main)
-        self.run_dir = self.run.path
         self.run.open(resume, overwrite)
         try:
             self._build()
@@ -141,6 +130,10 @@ class Trainer:
         self.tensorboard = self._build_tensorboard() if t.tensorboard and self.dist.is_main else None
 
     # -------------------------------------------------- shortcuts (API, tests)
+
+    @property
+    def run_dir(self) -> Path:
+        return self.run.path
 
     @property
     def G(self) -> torch.nn.Module:
