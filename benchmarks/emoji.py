@@ -3,6 +3,7 @@
     python benchmarks/emoji.py --runs emoji-dcgan emoji-fastgan --cpu-minutes 6 --out runs/emoji-bench
     python benchmarks/emoji.py --runs emoji-fastgan "fastgan-g8=emoji-fastgan,model.g.width=8" --cpu-minutes 6
     python benchmarks/emoji.py --floor-only
+    python benchmarks/emoji.py --class-acc runs/emoji-cond --n-per-class 200
 
 Each run is ``NAME=PRESET[,key=value,...]`` (or just a preset name) and
 trains as ``ganforge train`` with one CPU thread, all runs at the same time.
@@ -17,6 +18,11 @@ The floor (``--floor``): a stratified random half of the real emoji scored
 against the other half with the same metrics -- what a perfect generator
 would get with ~1,900 samples a side.  Results go to ``--out``/results.json
 and a markdown table is printed.
+
+``--class-acc RUN`` (a conditional run, e.g. ``emoji-fastgan-cond``): the
+emoji extractor's accuracy at recognising the *requested* group, overall and
+per group, on ``--n-per-class`` samples of each group (the same sampling as
+``ganforge eval --metrics class_acc``: class blocks, one seed).
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from ganforge.files import write_text_atomic
 
 COLUMNS = ["fid", "kid_mean", "precision", "recall", "density", "coverage"]
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -108,6 +116,24 @@ def floor(seed: int) -> dict:
     return {k: float(v) for k, v in values.items()} | {"sizes": [len(a), len(b)]}
 
 
+def class_accuracy_by_group(run: Path, n_per_class: int, seed: int) -> dict[str, float]:
+    """{"class_acc": overall, "class_acc/<group>": ...}: how often the extractor names the group G was asked for."""
+    import torch
+
+    import ganforge
+    from ganforge.data.base import class_blocks
+    from ganforge.metrics.extractor import load_extractor
+
+    torch.set_num_threads(1)
+    model = ganforge.load(run)
+    requested = class_blocks(model.num_classes, n_per_class)  # (K * n,): group 0 n times, group 1 n times, ...
+    hits = load_extractor("emoji").probs(model.sample(len(requested), seed=seed, labels=requested)).argmax(1) == requested
+    out = {"class_acc": float(hits.float().mean())}
+    for k, name in enumerate(model.class_names):
+        out[f"class_acc/{name}"] = float(hits[requested == k].float().mean())
+    return out
+
+
 def table(results: dict) -> str:
     rows = ["| run | CPU s | steps | " + " | ".join(COLUMNS) + " |", "|---" * (len(COLUMNS) + 3) + "|"]
     for name, r in results.items():
@@ -128,7 +154,12 @@ def main() -> int:
     p.add_argument("--out", default="runs/emoji-bench")
     p.add_argument("--floor", action="store_true", help="also score real half vs real half")
     p.add_argument("--floor-only", action="store_true")
+    p.add_argument("--class-acc", metavar="RUN", help="only: per-group class accuracy of a conditional run")
+    p.add_argument("--n-per-class", type=int, default=200, help="samples per group for --class-acc")
     args = p.parse_args()
+    if args.class_acc:
+        print(json.dumps(class_accuracy_by_group(Path(args.class_acc), args.n_per_class, args.seed), indent=2))
+        return 0
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict] = {}
@@ -139,7 +170,7 @@ def main() -> int:
             results[name] = {**timings[name], "metrics": evaluate(out / name, args.n)}
     if args.floor or args.floor_only:
         results["real half vs half (floor)"] = {"metrics": floor(args.seed)}
-    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    write_text_atomic(out / "results.json", json.dumps(results, indent=2) + "\n")
     print(table(results))
     return 0
 

@@ -8,15 +8,16 @@ Cases (each a preset, trained for ``--steps`` at the preset's batch size, one th
 - ``edges2fashion``: pix2pix-edges2fashion; ``edges2fashion-l1``: the same U-Net with L1 only
   (recipe.adversarial_weight=0), same steps; plus the "edges" baseline (the input edge map as the output).
 - ``edges2emoji``: pix2pix-edges2emoji (test split = base emoji never seen in training);
-  ``edges2emoji-l1`` the L1-only baseline.  No committed feature extractor for emoji: no KID.
-- ``fashion2inverted``: cyclegan-fashion2inverted, A -> B.  The B domain (inverted clothes) is viewed
-  through the Fashion-MNIST extractor after un-inverting (an exact B-domain classifier, since inversion
-  is a bijection): KID against real held-out B images, content preservation (the B-domain classifier's
-  accuracy on translations vs on the untranslated inputs), cycle L1 through G_BA.
+  ``edges2emoji-l1`` the L1-only baseline.  KID in the committed emoji extractor's feature space.
+- ``fashion2inverted``: cyclegan-fashion2inverted, A -> B, plus the "untranslated" baseline (the
+  input as the output).  The B domain (inverted clothes) is read by the Fashion-MNIST extractor
+  after un-inverting (an exact B-domain classifier, since inversion is a bijection).
 
-Metrics (ganforge.metrics.translation): L1 (in [0, 1] units), PSNR (dB), SSIM (Gaussian, Wang et al.
-2004) against the aligned targets; KID (x 1000) of outputs vs real targets with the committed
-Fashion-MNIST extractor: KID, not FID, because the test sets are ``--n-test`` images.
+Scores come from ``ganforge.metrics.evaluate.evaluate`` with the translation specs (metrics/translation.py),
+exactly what ``ganforge eval RUN`` computes: pixel (L1 in [0, 1] units, PSNR dB, SSIM), target_kid
+(KID of outputs vs real held-out targets: KID, not FID, because the test sets are ``--n-test`` images),
+cycle (cycle L1), content (the target classifier's accuracy on translations vs on the untranslated inputs).
+Training time is the process's CPU seconds (``time.process_time``, one thread), not wall time.
 
 Writes a JSON of every run and prints a markdown table of mean +- std over the seeds.
 """
@@ -36,68 +37,41 @@ import torch
 
 from machine import cpu_name  # benchmarks/machine.py: the CPU every result names
 
+
 @dataclass(frozen=True)
 class Case:
-    """A benchmark case: a preset, extra overrides, how to score it and which baselines to add."""
+    """A benchmark case: a preset, extra overrides and which baselines to add."""
 
     preset: str
     overrides: tuple[str, ...] = ()
-    scoring: str = "paired"  # paired | unpaired
-    extractor: str | None = "fashion-mnist"
     baselines: tuple[str, ...] = field(default_factory=tuple)
 
 
 CASES = {
     "edges2fashion": Case("pix2pix-edges2fashion", baselines=("edges",)),
     "edges2fashion-l1": Case("pix2pix-edges2fashion", ("recipe.adversarial_weight=0",)),
-    "edges2emoji": Case("pix2pix-edges2emoji", extractor=None, baselines=("edges",)),
-    "edges2emoji-l1": Case("pix2pix-edges2emoji", ("recipe.adversarial_weight=0",), extractor=None),
-    "fashion2inverted": Case("cyclegan-fashion2inverted", scoring="unpaired", baselines=("untranslated",)),
+    "edges2emoji": Case("pix2pix-edges2emoji", baselines=("edges",)),
+    "edges2emoji-l1": Case("pix2pix-edges2emoji", ("recipe.adversarial_weight=0",)),
+    "fashion2inverted": Case("cyclegan-fashion2inverted", baselines=("untranslated",)),
 }
 
 
-def test_pairs(cfg, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    """(A, B, labels or None) of the first n held-out pairs of a run's data source, in model space."""
-    from dataclasses import replace
+class InputAsOutput:
+    """The baseline translator: the input itself (the edge map, or the untranslated image)."""
 
-    from ganforge.data import load_dataset
-    from ganforge.data.paired import split_pair
+    directions, device = ["AtoB"], torch.device("cpu")
 
-    data = load_dataset(replace(cfg.data, split="test", limit=n))
-    a, b = split_pair(data.to_model(data.x))
-    return a, b, data.y
+    def translate(self, x, direction="AtoB"):
+        return x.clone()
 
 
-def scorers(case: Case):
-    """(features, classify) callables for a case's target domain, or (None, None)."""
-    if case.extractor is None:
-        return None, None
-    from ganforge.metrics.extractor import load_extractor
+def score(model, cfg, n_test: int, seed: int) -> dict:
+    """Every translation metric that applies, on the first ``n_test`` held-out pairs (see the docstring)."""
+    from ganforge.metrics.evaluate import evaluate
 
-    fe = load_extractor(case.extractor)
-    view = (lambda x: -x) if case.scoring == "unpaired" else (lambda x: x)  # un-invert the B domain
-    return (lambda x: fe.features(view(x))), (lambda x: fe.probs(view(x)))
-
-
-def score(case: Case, model, a, b, labels, seed: int) -> dict:
-    from ganforge.metrics.translation import evaluate_translation
-
-    features, classify = scorers(case)
-    if case.scoring == "paired":
-        return evaluate_translation(model.translate, a, b, paired=True, features=features, seed=seed)
-    return evaluate_translation(lambda x: model.translate(x, "AtoB"), a, b, paired=False, features=features,
-                                back=lambda x: model.translate(x, "BtoA"), classify=classify, labels=labels, seed=seed)
-
-
-def score_baseline(case: Case, name: str, a, b, labels) -> dict:
-    """The input itself as the output: the edge map (paired) or the untranslated image (unpaired)."""
-    from ganforge.metrics.translation import evaluate_translation
-
-    features, classify = scorers(case)
-    identity = lambda x: x  # noqa: E731
-    if case.scoring == "paired":
-        return evaluate_translation(identity, a, b, paired=True, features=features)
-    return evaluate_translation(identity, a, b, paired=False, features=features, classify=classify, labels=labels)
+    result = evaluate(model, cfg.data, metrics=["pixel", "target_kid", "cycle", "content"], n=n_test,
+                      seed=seed, n_real=None)
+    return {**result, "n_test": result.info["n"]}
 
 
 def run_case(name: str, seed: int, steps: int | None, n_test: int, out_dir: Path) -> dict:
@@ -111,14 +85,11 @@ def run_case(name: str, seed: int, steps: int | None, n_test: int, out_dir: Path
     if steps:
         overrides.append(f"train.steps={steps}")
     cfg = load_config(case.preset, overrides, name=f"{name}-s{seed}")
-    start = time.perf_counter()
+    start = time.process_time()
     Trainer(cfg, overwrite=True).fit()
-    seconds = time.perf_counter() - start
-    model = load(out_dir / cfg.name)
-    a, b, labels = test_pairs(cfg, n_test)
-    metrics = score(case, model, a, b, labels, seed)
+    cpu_seconds = time.process_time() - start
     row = {"case": name, "seed": seed, "steps": cfg.train.steps, "batch_size": cfg.train.batch_size,
-           "train_seconds": round(seconds, 1), "n_test": len(a), **metrics}
+           "train_cpu_s": round(cpu_seconds, 1), **score(load(out_dir / cfg.name), cfg, n_test, seed)}
     print(json.dumps(row), flush=True)
     return row
 
@@ -128,16 +99,14 @@ def baselines(names: list[str], n_test: int) -> list[dict]:
 
     rows = []
     for name in names:
-        case = CASES[name]
-        for baseline in case.baselines:
-            cfg = load_config(case.preset, ["train.device=cpu"])
-            a, b, labels = test_pairs(cfg, n_test)
-            rows.append({"case": f"{name.split('-')[0]}:{baseline}", "seed": None, **score_baseline(case, baseline, a, b, labels)})
+        for baseline in CASES[name].baselines:
+            cfg = load_config(CASES[name].preset, ["train.device=cpu"])
+            rows.append({"case": f"{name.split('-')[0]}:{baseline}", "seed": None, **score(InputAsOutput(), cfg, n_test, 0)})
             print(json.dumps(rows[-1]), flush=True)
     return rows
 
 
-COLUMNS = [("l1", 1, "L1"), ("psnr", 1, "PSNR dB"), ("ssim", 1, "SSIM"), ("kid", 1000, "KID x1e3"),
+COLUMNS = [("l1", 1, "L1"), ("psnr", 1, "PSNR dB"), ("ssim", 1, "SSIM"), ("target_kid", 1000, "KID x1e3"),
            ("cycle_l1", 1, "cycle L1"), ("content_acc", 1, "content acc"), ("content_acc_untranslated", 1, "acc untranslated")]
 
 
@@ -145,7 +114,7 @@ def table(rows: list[dict]) -> str:
     """Markdown: one line per case, mean +- std over seeds."""
     cases = list(dict.fromkeys(r["case"] for r in rows))
     used = [c for c in COLUMNS if any(c[0] in r for r in rows)]
-    lines = ["| case | seeds | steps | train s | " + " | ".join(c[2] for c in used) + " |",
+    lines = ["| case | seeds | steps | train CPU s | " + " | ".join(c[2] for c in used) + " |",
              "|---" * (4 + len(used)) + "|"]
     for case in cases:
         group = [r for r in rows if r["case"] == case]
@@ -159,7 +128,7 @@ def table(rows: list[dict]) -> str:
             else:
                 cells.append(f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}")
         seeded = [r for r in group if r["seed"] is not None]
-        secs = [r["train_seconds"] for r in seeded]
+        secs = [r["train_cpu_s"] for r in seeded]
         head = [case, str(len(seeded) or "-"), str(group[0].get("steps", "-")), f"{statistics.mean(secs):.0f}" if secs else "-"]
         lines.append("| " + " | ".join(head + cells) + " |")
     return "\n".join(lines)

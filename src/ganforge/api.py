@@ -8,7 +8,7 @@ import torch
 
 from ganforge.config import Config
 from ganforge.errors import GanforgeError
-from ganforge.model import GeneratorModel, build_model, read_model
+from ganforge.model import GeneratorModel, build_model, model_kind, read_model
 from ganforge.presets import load_config
 from ganforge.training import checkpoint as ckpt
 
@@ -39,7 +39,7 @@ def load(path: Path | str, checkpoint: str = "latest", device: str | torch.devic
 
         return load_onnx(path, device)
     folder, meta, spec = read_model(path, checkpoint)
-    if spec.get("kind") == "translator":  # pix2pix / CycleGAN: images -> images, no latent
+    if not model_kind(spec).generator:  # pix2pix / CycleGAN: images -> images, no latent
         from ganforge.translate.model import load_translator
 
         return load_translator(folder, meta, ckpt.load_weights(folder), device)

@@ -92,10 +92,13 @@ class TrainConfig:
     deterministic: bool = False  # torch deterministic algorithms (slower)
     channels_last: bool = False  # NHWC memory format for conv nets (faster on some CPUs / tensor cores)
     compile: bool = False  # torch.compile G and D (dynamic=False); pays off on long GPU runs
+    data_on_device: str | bool = "auto"  # keep the uint8 data set on the training device, batches gathered there: auto (CUDA, when it fits) | true | false
+    cuda_graphs: str | bool = "auto"  # capture the D and G updates in CUDA graphs (training/graphs.py): auto (CUDA, when safe) | true | false
     progress: bool = True  # tqdm progress bar
     on_divergence: str = "stop"  # non-finite losses/gradients: stop (keep the last good checkpoint) | rollback (reload it, halve the lrs)
     max_bad_steps: int = 10  # non-finite steps (skipped) in one log interval before on_divergence acts
     max_rollbacks: int = 3  # on_divergence=rollback: give up (stop) after this many rollbacks
+    health_every: int = 100  # steps between the health monitor's sample checks (diversity, classes, modes of the fixed latents; step 0 = G at init)
     health: str | bool = "warn"  # training-health monitor (YAML reads a bare `off` as false: same as "off"): warn (print diagnoses) | stop (stop at a serious one) | off
     tensorboard: bool = False  # also write TensorBoard event files into runs/NAME/tb (needs ganforge[tensorboard])
 
@@ -232,7 +235,8 @@ def check_values(cfg: Config) -> None:
     _check(isinstance(cfg.recipe, dict) and "name" in cfg.recipe, "recipe must be a mapping with a 'name', e.g. recipe.name=gan.")
     _check(bool(cfg.name) and "/" not in cfg.name and cfg.name not in (".", ".."), f"Run name {cfg.name!r} must be a plain folder name without '/'.")
     _check(t.eval_every >= 0 and t.eval_n >= 2, "train.eval_every must be >= 0 (0 = off) and train.eval_n >= 2.")
-    for key in ("steps", "batch_size", "n_critic", "grad_accum", "log_every", "sample_every", "checkpoint_every", "keep_checkpoints", "grid_size"):
+    for key in ("steps", "batch_size", "n_critic", "grad_accum", "log_every", "sample_every", "checkpoint_every", "keep_checkpoints", "grid_size",
+                "health_every"):
         _check(getattr(t, key) >= 1, f"train.{key} must be >= 1, got {getattr(t, key)}.")
     _check(t.batch_size % t.grad_accum == 0, f"train.batch_size ({t.batch_size}) must be divisible by train.grad_accum ({t.grad_accum}).")
     _check(t.grad_clip >= 0 and not math.isnan(t.grad_clip), f"train.grad_clip must be >= 0 (0 turns clipping off), got {t.grad_clip}.")
@@ -248,6 +252,8 @@ def check_values(cfg: Config) -> None:
     if t.health is False:
         t.health = "off"
     _check(t.health in ("warn", "stop", "off"), f"train.health must be warn, stop or off, got {t.health!r}.")
+    for key in ("data_on_device", "cuda_graphs"):
+        _check(getattr(t, key) in ("auto", True, False), f"train.{key} must be auto, true or false, got {getattr(t, key)!r}.")
     for which in ("optim_g", "optim_d"):
         o: OptimConfig = getattr(cfg, which)
         _check(math.isfinite(o.lr) and o.lr > 0, f"{which}.lr must be a positive finite number, got {o.lr}; try 2e-4.")

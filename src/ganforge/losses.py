@@ -18,6 +18,19 @@ from ganforge.registry import Registry
 LOSSES: Registry = Registry("loss")
 
 
+class Loss:
+    """What the health checks know about a loss, declared by each registered one.
+
+    ``saturating``: G's loss flattens out when D wins (the minimax G loss), so
+    G stops learning exactly when it most needs to; ``wasserstein``: D is a
+    critic with unbounded scores and no real/fake threshold.  A loss with a
+    ``real_label`` option supports one-sided label smoothing.
+    """
+
+    saturating = False
+    wasserstein = False
+
+
 def _bce(logits: torch.Tensor, target: float) -> torch.Tensor:
     """Mean binary cross-entropy of sigmoid(logits) against a constant target."""
     return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target))
@@ -25,7 +38,7 @@ def _bce(logits: torch.Tensor, target: float) -> torch.Tensor:
 
 @LOSSES.register("minimax")
 @dataclass
-class MinimaxLoss:
+class MinimaxLoss(Loss):
     """Goodfellow et al. 2014, as written: G minimises log(1 - D(G(z))).
 
     D maximises log D(x) + log(1 - D(G(z))), i.e. minimises the BCE with real=1
@@ -34,6 +47,7 @@ class MinimaxLoss:
     exactly when G most needs it, which is why ``nonsaturating`` is the default.
     """
 
+    saturating = True
     real_label: float = 1.0
 
     def d_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
@@ -49,18 +63,22 @@ class MinimaxLoss:
 class NonSaturatingLoss(MinimaxLoss):
     """The same D loss; G maximises log D(G(z)) instead (strong gradients early on)."""
 
+    saturating = False
+
     def g_loss(self, fake_logits: torch.Tensor) -> torch.Tensor:
         return _bce(fake_logits, 1.0)
 
 
 @LOSSES.register("wasserstein")
 @dataclass
-class WassersteinLoss:
+class WassersteinLoss(Loss):
     """WGAN (Arjovsky et al. 2017): the critic's score gap estimates W1.
 
     Only meaningful with a Lipschitz constraint (weight clipping, gradient
     penalty or spectral norm), which the recipe adds.
     """
+
+    wasserstein = True
 
     def d_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
         return fake_logits.mean() - real_logits.mean()
@@ -71,7 +89,7 @@ class WassersteinLoss:
 
 @LOSSES.register("lsgan")
 @dataclass
-class LeastSquaresLoss:
+class LeastSquaresLoss(Loss):
     """LSGAN (Mao et al. 2017): D regresses real -> b, fake -> a; G pushes fakes -> c.
 
     The paper's factor 1/2 is kept.  a=0, b=1, c=1 is the common 0-1 coding;
@@ -96,7 +114,7 @@ class LeastSquaresLoss:
 
 @LOSSES.register("hinge")
 @dataclass
-class HingeLoss:
+class HingeLoss(Loss):
     """Hinge loss (Lim & Ye 2017; SNGAN, Miyato et al. 2018; BigGAN).
 
     D: E[relu(1 - D(x))] + E[relu(1 + D(G(z)))]; G: -E[D(G(z))].

@@ -9,6 +9,7 @@ other kinds of model on top: exported .onnx files and image-to-image translators
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -17,7 +18,34 @@ from ganforge.data.base import to_uint8_images
 from ganforge.errors import GanforgeError
 from ganforge.limits import check_truncation
 from ganforge.nets import build_generator
+from ganforge.registry import Registry
 from ganforge.training import checkpoint as ckpt
+
+
+@dataclass(frozen=True)
+class ModelKind:
+    """What a model.json's ``kind`` says about the model it describes.
+
+    ``generator``: a latent -> sample generator (:func:`load_generator`,
+    metrics, art, export); other kinds are checked and loaded by their own
+    package, and ``description`` / ``use`` tell a person what to do instead.
+    """
+
+    generator: bool
+    description: str = "a generator"
+    use: str = ""
+
+
+#: model.json ``kind`` -> what it is; a description without ``kind`` is a generator.
+MODEL_KINDS: Registry[ModelKind] = Registry("model kind")
+MODEL_KINDS.register("generator")(ModelKind(generator=True))
+MODEL_KINDS.register("translator")(ModelKind(  # pix2pix / CycleGAN: images -> images, no latent (translate/)
+    generator=False, description="an image-to-image translator", use="use ganforge.load(path).translate(images)"))
+
+
+def model_kind(spec: dict) -> ModelKind:
+    """The kind of a checked generator description (see :func:`read_model`)."""
+    return MODEL_KINDS.get(spec.get("kind") or "generator")
 
 
 _MAX_ROUNDS = 100_000  # truncation redraw rounds; each keeps a component with p >= 0.8% (psi >= 0.01)
@@ -191,9 +219,9 @@ def load_generator(path: Path | str, checkpoint: str = "latest",
     if not path.exists():
         raise GanforgeError(f"{str(path)!r} does not exist; give a run directory such as runs/demo.")
     folder, meta, spec = read_model(path, checkpoint)
-    if spec.get("kind") == "translator":
-        raise GanforgeError(f"{str(path)!r} is an image-to-image translator, not a generator; "
-                            "use ganforge.load(path).translate(images).")
+    kind = model_kind(spec)
+    if not kind.generator:
+        raise GanforgeError(f"{str(path)!r} is {kind.description}, not a generator; {kind.use}.")
     return build_model(folder, meta, spec, device)
 
 
@@ -203,7 +231,7 @@ def _checked_spec(meta, where: Path) -> dict:
     A model.json may come from anywhere (a download, a hand edit), so its types,
     its sizes (``ganforge.limits``) and the parameter count of the network it
     describes (counted on the meta device, without memory) are checked first.
-    Translator descriptions (``kind: translator``) are checked by their own loader.
+    Other kinds (``kind: translator``) are checked by their own loader.
     """
     from ganforge import limits
     from ganforge.nets import ARCHS, check_kwargs
@@ -215,7 +243,10 @@ def _checked_spec(meta, where: Path) -> dict:
     spec = meta.get("generator") if meta.get("generator") is not None else meta
     if not isinstance(spec, dict):
         raise bad("'generator' is not an object")
-    if spec.get("kind") == "translator":
+    kind = spec.get("kind") or "generator"
+    if not isinstance(kind, str) or kind not in MODEL_KINDS:
+        raise bad(f"unknown kind {kind!r}; known: {', '.join(MODEL_KINDS)}")
+    if not MODEL_KINDS.get(kind).generator:
         return spec
     missing = [k for k in ("arch", "shape", "z_dim") if spec.get(k) is None]
     if missing:

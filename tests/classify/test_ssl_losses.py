@@ -43,3 +43,15 @@ def test_feature_matching_by_hand():
     real = torch.tensor([[1.0, 2.0], [3.0, 4.0]])  # means (2, 3)
     fake = torch.tensor([[0.0, 0.0], [2.0, 0.0], [1.0, 3.0]])  # means (1, 1)
     assert feature_matching_loss(real, fake).item() == pytest.approx((1.0 + 4.0) / 2)
+
+
+def test_conditional_entropy_by_hand():
+    from ganforge.classify.ssl_gan import conditional_entropy
+
+    uniform = torch.zeros(2, 4)  # p = 1/4 each: entropy log 4
+    sure = torch.tensor([[100.0, 0.0, 0.0, 0.0]])  # p ~ one-hot: entropy ~ 0
+    half = torch.tensor([[0.0, 0.0, -1e9, -1e9]])  # two classes at 1/2: log 2
+    assert conditional_entropy(uniform).item() == pytest.approx(math.log(4), rel=1e-6)
+    assert conditional_entropy(sure).item() == pytest.approx(0.0, abs=1e-6)
+    assert conditional_entropy(half).item() == pytest.approx(math.log(2), rel=1e-6)
+    assert conditional_entropy(torch.cat([uniform, sure])).item() == pytest.approx(2 * math.log(4) / 3, rel=1e-5)

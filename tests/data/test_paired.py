@@ -7,7 +7,8 @@ from PIL import Image
 
 from ganforge.config import DataConfig
 from ganforge.data import load_dataset
-from ganforge.data.paired import random_crop_flip, seeded_pairing, split_pair
+from ganforge.data.base import IndexSampler
+from ganforge.data.paired import UnpairedDataset, random_crop_flip, seeded_pairing, split_pair
 from ganforge.data.translation_demos import edge_map
 from ganforge.errors import GanforgeError
 
@@ -85,6 +86,37 @@ def test_unpaired_folders_cover_both_sides_with_a_seeded_pairing(tmp_path):
     assert data.x.shape == (5, 6, 16, 16)
     assert set(a[:, 0, 0, 0].tolist()) == {0, 1, 2} and set(b[:, 0, 0, 0].tolist()) == {50, 51, 52, 53, 54}
     assert torch.equal(data.x, load_dataset(_cfg(tmp_path, source="unpaired-folders")).x)
+
+
+def _epoch_pairs(data, seed, batch_size=4, start=0):
+    """{A value: B value} of every row drawn in each of 3 epochs, via the trainer's batch iterator."""
+    sampler = IndexSampler(len(data), seed)
+    sampler.position = start
+    batches = data.batches(sampler, batch_size)
+    drawn = []
+    while sampler.position < 3 * len(data):
+        x, _ = batches.next("cpu")
+        drawn += [(round(float(r[0, 0, 0])), round(float(r[3, 0, 0]))) for r in x.add(1).mul(127.5)]
+    return [dict(drawn[e * len(data) : (e + 1) * len(data)]) for e in range(3)], drawn
+
+
+def test_unpaired_pairing_is_dealt_again_every_epoch_and_is_deterministic(tmp_path):
+    for i in range(12):
+        _save(tmp_path / "A" / f"a{i}.png", np.full((16, 16, 3), i))
+        _save(tmp_path / "B" / f"b{i}.png", np.full((16, 16, 3), 100 + i))
+    data = load_dataset(_cfg(tmp_path, source="unpaired-folders"))
+    assert isinstance(data, UnpairedDataset)
+    a, b = split_pair(data.x)
+    stored = dict(zip(a[:, 0, 0, 0].tolist(), b[:, 0, 0, 0].tolist()))
+    epochs, drawn = _epoch_pairs(data, seed=3, batch_size=5)  # 5 does not divide 12: batches straddle epochs
+    assert epochs[0] == stored  # epoch 0: the stored pairs
+    assert epochs[1] != stored and epochs[2] != epochs[1]  # then a new pairing each epoch
+    for pairs in epochs:  # each epoch still shows every A and every B image once
+        assert sorted(pairs) == list(range(12)) and sorted(pairs.values()) == list(range(100, 112))
+    assert _epoch_pairs(data, seed=3, batch_size=5)[1] == drawn  # the same seed: the same batches
+    assert _epoch_pairs(data, seed=4, batch_size=5)[0][1] != epochs[1]  # another seed: another pairing
+    resumed = _epoch_pairs(data, seed=3, batch_size=5, start=15)[1]  # a resume at position 15 sees the same rows
+    assert resumed == drawn[15 : 15 + len(resumed)]
 
 
 def test_unpaired_folders_read_cyclegan_split_folders(tmp_path):

@@ -134,7 +134,7 @@ def test_toy2d_deterministic_and_splits_differ():
 
 
 def test_toy2d_errors():
-    with pytest.raises(GanforgeError, match="ring8, grid25"):
+    with pytest.raises(GanforgeError, match="set data.variant to one of: grid25, ring8"):
         load_dataset(DataConfig(source="toy2d", variant="ring9"))
     with pytest.raises(GanforgeError, match="points, not images"):
         load_dataset(DataConfig(source="toy2d", resolution=32))

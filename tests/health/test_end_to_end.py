@@ -16,7 +16,7 @@ from ganforge.recipes.gan import GAN
 from ganforge.training.trainer import Trainer
 
 TINY = ["data.limit=512", "model.g.hidden=[16, 16]", "model.d.hidden=[16, 16]", "train.batch_size=32",
-        "train.log_every=4", "train.sample_every=4", "train.checkpoint_every=1000", "train.progress=false",
+        "train.log_every=4", "train.sample_every=8", "train.health_every=4", "train.checkpoint_every=1000", "train.progress=false",
         "train.device=cpu", "train.precision=fp32", "train.steps=24", "optim_g.lr=0.001", "optim_d.lr=0.0001",
         "optim_g.schedule=constant", "optim_d.schedule=constant"]
 
@@ -37,13 +37,13 @@ def test_collapsing_toy2d_run_is_diagnosed_live_and_by_doctor(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert printed.count("mode collapse at step") == 1  # printed once
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-    grids = [r for r in rows if "health/diversity" in r]
-    assert len(grids) == 6 and all(r["health/diversity"] == 0.0 for r in grids)
+    checks = [r for r in rows if "health/diversity" in r]  # rows of their own, every health_every from step 0
+    assert [r["step"] for r in checks] == [0, 4, 8, 12, 16, 20] and all(r["health/diversity"] == 0.0 for r in checks)
     train_rows = [r for r in rows if "d/loss" in r]
     assert all({"d/acc_real", "d/acc_fake", "d/sign_real", "d/grad_norm", "g/grad_norm"} <= set(r) for r in train_rows)
     assert main(["doctor", str(run)]) == 1
     assert "mode collapse" in capsys.readouterr().out
-    assert "mode collapse at step 20" in printed  # warm-up 3 grids (4, 8, 12), then 2 that hold (16, 20)
+    assert "mode collapse at step 4" in printed  # no warm-up: the checks at steps 0 and 4 hold (patience 2)
     assert "mode collapse at step" in (run / "report.html").read_text()
 
 

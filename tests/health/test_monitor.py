@@ -130,37 +130,86 @@ def ring8():
     return load_toy2d(DataConfig(source="toy2d", variant="ring8", limit=2000))
 
 
-def test_constant_generator_is_mode_collapse(ring8):
-    m = HealthMonitor(MINIMAX, ring8)
+def _checks(monitor, batches, every=100):
+    """Feed one sample check per batch of samples, as the trainer does (step 0, every, 2 every, ...)."""
     new = []
-    for step in range(100, 900, 100):
-        signals = m.sample_signals(step, torch.tensor([[2.0, 0.0]]).expand(500, 2) + 0.01 * torch.randn(500, 2))
-        new += m.observe({**train_row(step), **signals})
-    names = [d.name for d in new]
-    assert "mode_collapse" in names and names.count("mode_collapse") == 1
-    collapse = next(d for d in new if d.name == "mode_collapse")
-    assert collapse.evidence["diversity"] < 0.05 and collapse.serious
-    assert m.verdict().name in ("mode_collapse", "partial_collapse")
+    for i, fake in enumerate(batches):
+        step = i * every
+        new += monitor.observe({"step": step, **monitor.sample_signals(step, fake)})
+    return new
+
+
+def test_constant_generator_is_collapsed_from_the_first_check(ring8):
+    """No warm-up: the first check holds, and patience 2 names it at the second (one health_every later)."""
+    m = HealthMonitor(MINIMAX, ring8)
+    point = torch.tensor([[2.0, 0.0]]).expand(500, 2)
+    assert m.observe({"step": 0, **m.sample_signals(0, point)}) == []
+    assert m.streak["mode_collapse"] == 1  # the condition held at the very first check
+    for step in range(100, 800, 100):
+        m.observe({"step": step, **m.sample_signals(step, point)})
+    assert [(d.name, d.step) for d in m.timeline] == [("mode_collapse", 100)]  # once, although every check holds
+    assert m.timeline[0].evidence["diversity"] == 0.0 and m.timeline[0].serious
+    assert m.verdict().name == "mode_collapse"
+
+
+def test_a_spread_out_untrained_generator_is_not_collapsed(ring8):
+    """Samples as spread as the data (diversity ~1) at the first check: nothing, with no warm-up to hide behind."""
+    m = HealthMonitor(MINIMAX, ring8)
+    noise = torch.Generator().manual_seed(0)
+    assert _checks(m, [1.4 * torch.randn(500, 2, generator=noise) for _ in range(4)]) == []
+
+
+def test_a_generator_still_learning_to_spread_is_not_collapsed(ring8):
+    """An untrained G is as collapsed as a constant one (diversity ~0.02); while its diversity keeps rising it
+    is learning, not collapsed."""
+    m = HealthMonitor(MINIMAX, ring8)
+    real = ring8.x[torch.randperm(len(ring8), generator=torch.Generator().manual_seed(0))[:500]]
+    centre = real.mean(0)
+    shrunk = [centre + f * (real - centre) for f in (0.01, 0.05, 0.15, 0.4, 1.0, 1.0, 1.0)]
+    assert _checks(m, shrunk) == []
+
+
+def test_a_generator_that_spreads_then_collapses_is_diagnosed(ring8):
+    m = HealthMonitor(MINIMAX, ring8)
+    real = ring8.x[:500]
+    point = torch.tensor([[0.0, -2.0]]).expand(500, 2) + 0.01 * torch.randn(500, 2)
+    new = _checks(m, [real * 0.01, real, real, point, point, point])
+    assert [(d.name, d.step) for d in new] == [("mode_collapse", 400)]
+    assert new[0].evidence["best_diversity"] > 0.9
 
 
 def test_generator_that_matches_the_data_is_healthy(ring8):
     m = HealthMonitor(MINIMAX, ring8)
     new = []
-    for step in range(100, 900, 100):
+    for step in range(0, 900, 100):
         new += m.observe({**train_row(step), **m.sample_signals(step, ring8.x[torch.randperm(len(ring8))[:500]])})
     assert new == [] and m.verdict().name == "healthy"
+
+
+def test_half_the_ring_for_good_is_partial_collapse(ring8):
+    """Four of eight modes, no new one for three checks: partial collapse (mode dropping)."""
+    m = HealthMonitor(MINIMAX, ring8)
+    half = ring8.x[ring8.y < 4][:500]
+    new = _checks(m, [half] * 5)
+    assert [(d.name, d.step) for d in new] == [("partial_collapse", 200)]
+    assert new[0].evidence["modes"] == 4 and new[0].evidence["modes_total"] == 8
 
 
 def test_a_row_observed_twice_counts_once(ring8):
     m = HealthMonitor(MINIMAX, ring8)
     collapsed = torch.zeros(200, 2)
-    for step in range(100, 500, 100):
-        row = {"step": step, **m.sample_signals(step, collapsed)}
-        m.observe(row)
-        m.observe(row)
-    assert m.timeline == []  # 4 grids = warm-up (3) + 1 holding check: patience 2 not reached
-    m.observe({"step": 500, **m.sample_signals(500, collapsed)})
+    row = {"step": 0, **m.sample_signals(0, collapsed)}
+    m.observe(row)
+    m.observe(row)
+    assert m.timeline == []  # one holding check: patience 2 not reached
+    m.observe({"step": 100, **m.sample_signals(100, collapsed)})
     assert [d.name for d in m.timeline] == ["mode_collapse"]
+
+
+def test_monitor_is_due_at_init_and_every_health_every(ring8):
+    m = HealthMonitor({**MINIMAX, "train": {"health_every": 30}}, ring8)
+    assert [s for s in range(0, 100) if m.due(s)] == [0, 30, 60, 90]
+    assert not HealthMonitor(MINIMAX).due(0)  # replaying logs: no samples to check
 
 
 def test_state_dict_resumes_mid_streak():

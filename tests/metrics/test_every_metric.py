@@ -13,7 +13,7 @@ from ganforge.config import DataConfig
 from ganforge.metrics import METRICS
 from ganforge.metrics.evaluate import evaluate
 from ganforge.metrics.inputs import INPUTS, inputs_for
-from ganforge.metrics.registry import IMAGES, POINTS, MetricSpec
+from ganforge.metrics.registry import IMAGES, PAIRS, POINTS, MetricSpec
 
 NAMES = METRICS.names()
 
@@ -23,14 +23,14 @@ def test_spec_is_well_formed(name):
     spec = METRICS.get(name)
     assert isinstance(spec, MetricSpec) and spec.name == name and callable(spec.compute)
     assert spec.outputs and all(way in ("lower", "higher", None) for way in spec.outputs.values())
-    assert spec.applies_to and set(spec.applies_to) <= {IMAGES, POINTS}
+    assert spec.applies_to and set(spec.applies_to) <= {IMAGES, POINTS, PAIRS}
     assert set(spec.default_for) <= set(spec.applies_to)
     for kind in spec.applies_to:  # some registered input provides everything it reads
         assert {n for cls in inputs_for(set(spec.needs), kind) for n in cls.provides} >= set(spec.needs)
 
 
 def test_every_input_provides_something():
-    assert INPUTS and all(cls.provides and cls.applies_to in (IMAGES, POINTS) for cls in INPUTS)
+    assert INPUTS and all(cls.provides and cls.applies_to in (IMAGES, POINTS, PAIRS) for cls in INPUTS)
 
 
 class _Samples:
@@ -49,8 +49,20 @@ class _Samples:
         return torch.stack([self.x[picks[k][i % len(picks[k])]] for i, k in enumerate(labels.tolist())])
 
 
+class _Translator:
+    """A translator stand-in (``translate(x, direction)``, both ways): returns its input, so every
+    translation metric of an aligned, labelled pair source has something to score."""
+
+    directions, device = ["AtoB", "BtoA"], torch.device("cpu")
+
+    def translate(self, x, direction="AtoB"):
+        return x.clone()
+
+
 def _case(spec: MetricSpec, mnist_train, monkeypatch):
-    """(model, data config) for a spec: toy2d points, 3-channel digits, or (conditional) MNIST."""
+    """(model, data config) for a spec: image pairs, toy2d points, 3-channel digits, or (conditional) MNIST."""
+    if PAIRS in spec.applies_to:
+        return _Translator(), DataConfig(source="edges2fashion")
     if IMAGES not in spec.applies_to:
         from ganforge.data.toy2d import mode_centres
 

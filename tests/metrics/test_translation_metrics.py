@@ -1,4 +1,4 @@
-"""Translation metrics: L1 / PSNR / SSIM against hand-worked values and scikit-image, content preservation."""
+"""Translation metrics: L1 / PSNR / SSIM against hand-worked values and scikit-image; the specs through evaluate()."""
 
 import math
 
@@ -6,7 +6,12 @@ import pytest
 import torch
 
 from ganforge.errors import GanforgeError
-from ganforge.metrics.translation import content_preservation, evaluate_translation, gaussian_window, l1, psnr, ssim
+from ganforge.config import DataConfig
+from ganforge.data import load_dataset
+from ganforge.data.paired import split_pair
+from ganforge.metrics.evaluate import evaluate
+from ganforge.metrics.registry import check_metrics, default_metrics
+from ganforge.metrics.translation import accuracy, gaussian_window, l1, psnr, ssim
 
 
 def test_l1_and_psnr_hand_worked():
@@ -52,16 +57,65 @@ def test_metrics_reject_mismatched_shapes():
         ssim(torch.zeros(1, 1, 8, 8), torch.zeros(1, 1, 8, 8))
 
 
-def test_content_preservation_scores_translations_and_inputs():
-    labels = torch.tensor([0, 1, 1, 0])
-    classify = lambda x: torch.stack([(x.mean((1, 2, 3)) < 0).double(), (x.mean((1, 2, 3)) >= 0).double()], 1)  # noqa: E731
-    inputs = torch.full((4, 1, 4, 4), 0.5)  # all read as class 1
-    translated = torch.tensor([-1.0, 1.0, 1.0, 1.0]).view(4, 1, 1, 1).expand(4, 1, 4, 4)
-    assert content_preservation(classify, translated, inputs, labels) == {"content_acc": 0.75, "content_acc_untranslated": 0.5}
+def test_accuracy_is_top1_against_labels():
+    probs = torch.tensor([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
+    assert accuracy(probs, torch.tensor([0, 1, 1, 0])) == 0.5
 
 
-def test_evaluate_translation_combines_what_applies():
-    x = torch.rand(4, 1, 16, 16) * 2 - 1
-    scores = evaluate_translation(lambda s: -s, x, -x, paired=True, back=lambda s: -s)
-    assert scores["l1"] == pytest.approx(0.0) and scores["ssim"] == pytest.approx(1.0) and scores["cycle_l1"] == pytest.approx(0.0)
-    assert "kid" not in scores and "content_acc" not in scores
+class Negate:
+    """A perfect fashion <-> inverted-fashion translator, both ways."""
+
+    directions, device = ["AtoB", "BtoA"], torch.device("cpu")
+
+    def translate(self, x, direction="AtoB"):
+        return -x
+
+
+class Identity(Negate):
+    directions = ["AtoB"]
+
+    def translate(self, x, direction="AtoB"):
+        return x.clone()
+
+
+def _held_out(source, n):
+    data = load_dataset(DataConfig(source=source, split="test"))
+    a, b = split_pair(data.to_model(data.x[:n]))
+    return a, b, data.y[:n]
+
+
+def test_unpaired_specs_score_a_perfect_translator(fresh_stats_cache):
+    from ganforge.metrics.extractor import load_extractor
+
+    result = evaluate(Negate(), DataConfig(source="fashion2inverted"), n=64, n_real=None)
+    a, _, labels = _held_out("fashion2inverted", 64)
+    fashion = load_extractor("fashion-mnist")
+    # content: the B classifier (Fashion-MNIST's after un-inverting) reads -(-a) = a, the untranslated input as -a
+    assert result["content_acc"] == accuracy(fashion.probs(a), labels) > result["content_acc_untranslated"]
+    assert result["content_acc_untranslated"] == accuracy(fashion.probs(-a), labels)
+    assert result["cycle_l1"] == 0.0 and abs(result["target_kid"]) < 0.05
+    assert "l1" not in result and set(result.info["not_applicable"]) == {"pixel"}  # unaligned pairs
+    assert result.info["extractor"] == "fashion-mnist" and result.info["direction"] == "AtoB"
+
+
+def test_paired_specs_compare_outputs_with_the_aligned_targets(fresh_stats_cache):
+    result = evaluate(Identity(), DataConfig(source="edges2fashion"), metrics=["pixel", "cycle"], n=32, n_real=None)
+    edges, clothes, _ = _held_out("edges2fashion", 32)
+    assert result["l1"] == pytest.approx(l1(edges, clothes)) and result["ssim"] == pytest.approx(ssim(edges, clothes))
+    assert "cycle_l1" not in result and "cycle" in result.info["not_applicable"]  # a one-way translator
+
+
+def test_translation_metrics_belong_to_pair_data_and_need_a_translator(fresh_stats_cache):
+    assert set(default_metrics("pairs")) == {"pixel", "target_kid", "cycle", "content"}
+    assert not set(default_metrics("images")) & {"pixel", "cycle", "content"}
+    with pytest.raises(GanforgeError, match="needs pairs"):
+        check_metrics(["cycle"], "images")
+
+    class Generator:
+        device = torch.device("cpu")
+
+        def sample(self, n, seed=0):
+            return torch.zeros(n, 1, 32, 32)
+
+    with pytest.raises(GanforgeError, match="need a translator"):
+        evaluate(Generator(), DataConfig(source="edges2fashion"), n=4)

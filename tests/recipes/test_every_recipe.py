@@ -29,6 +29,7 @@ PAIRS_FOR = {
     "fastgan": ["data.source=folder", "data.resolution=32", "model.arch=fastgan", "model.g={width: 4, max_channels: 16}",
                 "model.d={width: 4, max_channels: 16}", "train.batch_size=8", "train.grid_size=4"],
 }
+PAIRS_FOR["fastgan-cond"] = PAIRS_FOR["fastgan"]  # the same 2-class folder, conditioned on A / B
 
 TINY_POINTS = [
     "data.limit=256", "model.g.hidden=[16, 16]", "model.d.hidden=[16, 16]", "train.batch_size=32",

@@ -7,7 +7,7 @@ from ganforge.presets import load_config
 from ganforge.errors import GanforgeError
 from ganforge.recipes import build_recipe
 
-TINY = ["data.resolution=32", "model.z_dim=8", "model.g={width: 4, max_channels: 16}",
+TINY = ["data.resolution=32", "model.z_dim=8", "recipe.recon_weight=1", "model.g={width: 4, max_channels: 16}",
         "model.d={width: 4, max_channels: 16}", "train.precision=fp32", "train.device=cpu"]
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from ganforge.cli import main
 from ganforge.studio import app as studio_app
-from ganforge.studio.service import MAX_BODY_BYTES, Studio
+from ganforge.studio.bodylimit import MAX_BODY_BYTES
+from ganforge.studio.service import Studio
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ import pytest
 from PIL import Image
 
 from ganforge.art.provenance import read_provenance
-from ganforge.studio.service import (MAX_IMAGES, BodyLimit, Studio, StudioError, check_count, check_run_name,
+from ganforge.studio.bodylimit import BodyLimit
+from ganforge.studio.service import (MAX_IMAGES, Studio, StudioError, check_count, check_run_name,
                                      check_seed, check_truncation)
 
 

@@ -18,9 +18,9 @@ TINY = ["recipe.g.width=4", "recipe.d.width=4", "recipe.d.n_layers=1", "train.ba
         "data.cache=false", "train.health=off"]
 
 
-def _write_pairs(folder, n=6, size=40):
+def _write_pairs(folder, n=6, size=40, sides=("A", "B")):
     rng = np.random.default_rng(0)
-    for side in "AB":
+    for side in sides:
         (folder / side).mkdir(parents=True)
         for i in range(n):
             Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8)).save(folder / side / f"{i}.png")
@@ -30,9 +30,12 @@ def _write_pairs(folder, n=6, size=40):
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("translate")
-    pairs = _write_pairs(root / "pairs")
+    # held-out pairs for `ganforge eval`: A/test + B/test (pix2pix), testA + testB (CycleGAN's layout)
+    paired = _write_pairs(root / "pairs", sides=("A/train", "B/train", "A/test", "B/test"))
+    unpaired = _write_pairs(root / "unpaired", sides=("trainA", "trainB", "testA", "testB"))
     out = {}
-    for recipe, source, extra in (("pix2pix", "paired-folder", []), ("cyclegan", "unpaired-folders", ["recipe.g.blocks=1"])):
+    for recipe, source, pairs, extra in (("pix2pix", "paired-folder", paired, []),
+                                         ("cyclegan", "unpaired-folders", unpaired, ["recipe.g.blocks=1"])):
         cfg = load_config(None, [f"recipe.name={recipe}", f"data.source={source}", f"data.path={pairs}",
                                  f"out_dir={root / 'runs'}", *TINY, *extra], name=recipe)
         out[recipe] = Trainer(cfg).fit()
@@ -122,12 +125,27 @@ def test_an_edited_model_json_is_refused_before_anything_is_built(runs, tmp_path
         ganforge.load(copy)
 
 
-@pytest.mark.parametrize("recipe,keys", [("pix2pix", {"l1", "psnr", "ssim"}), ("cyclegan", {"cycle_l1"})])
-def test_eval_scores_a_translation_run(runs, recipe, keys, capsys):
+@pytest.mark.parametrize("recipe,keys,skipped", [("pix2pix", {"l1", "psnr", "ssim"}, {"target_kid", "cycle", "content"}),
+                                                  ("cyclegan", {"cycle_l1"}, {"pixel", "target_kid", "content"})])
+def test_eval_scores_a_translation_run_through_the_metric_specs(runs, recipe, keys, skipped, capsys):
     import json
 
     assert main(["eval", str(runs[recipe]), "--n", "4"]) == 0
     report = json.loads((runs[recipe] / "eval.json").read_text())
-    assert set(report["metrics"]) == keys and report["n"] == 4 and report["split"] == "train"  # no test/ folder
-    assert report["paired"] == (recipe == "pix2pix")
+    assert set(report["metrics"]) == keys and report["n"] == 4 and report["split"] == "test"
+    assert set(report["not_applicable"]) == skipped and report["direction"] == "AtoB"
     assert "Wrote" in capsys.readouterr().out
+
+
+def test_eval_of_a_folder_without_held_out_pairs_is_one_line(tmp_path, capsys):
+    import shutil
+
+    run = tmp_path / "run"
+    pairs = _write_pairs(tmp_path / "train_only")
+    cfg = load_config(None, ["recipe.name=pix2pix", "data.source=paired-folder", f"data.path={pairs}",
+                             f"out_dir={tmp_path}", *TINY], name="run")
+    Trainer(cfg).fit()
+    assert main(["eval", str(run), "--n", "4"]) == 2  # the CLI's code for a GanforgeError
+    err = capsys.readouterr().err
+    assert "no 'test' split" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    shutil.rmtree(run)

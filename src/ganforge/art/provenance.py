@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import torch
 from PIL import Image
@@ -30,8 +32,8 @@ from ganforge.art.grid import make_grid, save_image
 from ganforge.errors import GanforgeError
 from ganforge.files import sha256_file
 from ganforge.modelcard import run_and_checkpoint  # noqa: F401 -- its home is below art/; re-exported
+from ganforge.registry import Registry
 
-ANIMATIONS = ("interpolation", "class-morph")
 FORMAT = "1"  # value of the "ganforge" key; bump if fields change meaning
 # How each field is read back; anything else stays text.
 _INTS = {"seed", "n", "nrow", "index", "padding", "scale", "steps", "step", "pad_value"}
@@ -180,16 +182,22 @@ def _check_output_size(model, meta: dict) -> None:
     """The picture the metadata describes must fit the limits, checked before generating it."""
     if len(model.shape) != 3:
         return
-    padding, scale = meta.get("padding", 2), meta.get("scale", 1)
-    if meta["kind"] == "samples":
-        limits.check_grid(meta.get("n", 1), model.shape, meta.get("nrow"), padding, scale)
-    elif meta["kind"] == "latent-grid":
-        limits.check_int(meta.get("n", 8), "The image's metadata field 'n'", 1, limits.MAX_GRID_SIDE)
-        limits.check_grid(meta.get("n", 8) ** 2, model.shape, meta.get("n", 8), padding, scale)
-    else:
-        keys = len(meta.get("seeds") or meta.get("classes") or [0, 0])
-        steps = meta.get("steps", 1)
-        limits.check_animation(steps * keys if meta.get("closed") else steps * (keys - 1) + 1, model.shape, 1)
+    PICTURE_KINDS.get(meta["kind"]).check_size(model, meta, meta.get("padding", 2), meta.get("scale", 1))
+
+
+def _grid_size(model, meta: dict, padding: int, scale: int) -> None:
+    limits.check_grid(meta.get("n", 1), model.shape, meta.get("nrow"), padding, scale)
+
+
+def _latent_grid_size(model, meta: dict, padding: int, scale: int) -> None:
+    limits.check_int(meta.get("n", 8), "The image's metadata field 'n'", 1, limits.MAX_GRID_SIDE)
+    limits.check_grid(meta.get("n", 8) ** 2, model.shape, meta.get("n", 8), padding, scale)
+
+
+def _animation_size(model, meta: dict, padding: int, scale: int) -> None:
+    keys = len(meta.get("seeds") or meta.get("classes") or [0, 0])
+    steps = meta.get("steps", 1)
+    limits.check_animation(steps * keys if meta.get("closed") else steps * (keys - 1) + 1, model.shape, 1)
 
 
 # ---------------------------------------------------------------- making and remaking
@@ -254,17 +262,35 @@ def _regenerate_class_morph(model, meta: dict, label, truncation) -> torch.Tenso
                        closed=bool(meta.get("closed", False)))
 
 
-# kind -> (fields its provenance must hold besides run and checkpoint,
-#          (model, meta, label, truncation) -> uint8 images)
-_REGENERATORS = {
-    "samples": (("seed", "n"), lambda model, meta, label, truncation:
-                sample_images(model, meta["n"], meta["seed"], truncation, label)),
-    "latent-grid": (("seed",), _regenerate_latent_grid),
-    "interpolation": (("seeds",), _regenerate_interpolation),
-    "class-morph": (("seed", "classes"), _regenerate_class_morph),
-    "translation": (("direction", "input_sha256"), lambda model, meta, label, truncation: _remake_translation(meta)),
-}
-KINDS = tuple(_REGENERATORS)
+@dataclass(frozen=True)
+class PictureKind:
+    """One kind of picture ganforge saves, registered under the ``kind`` its provenance holds.
+
+    ``needed``: the fields its provenance must hold besides run and checkpoint;
+    ``remake(model, meta, label, truncation)``: its uint8 images (N, C, H, W) again;
+    ``check_size(model, meta, padding, scale)``: refuses a picture over the limits before it is made;
+    ``animation``: a GIF / MP4 (remade by ``ganforge interpolate``, not ``generate --from-png``);
+    ``indexed``: ``index`` picks one image of the ``n`` remade.
+    """
+
+    needed: tuple[str, ...]
+    remake: Callable[..., torch.Tensor]
+    check_size: Callable[..., None] = _animation_size
+    animation: bool = False
+    indexed: bool = False
+
+
+PICTURE_KINDS: Registry[PictureKind] = Registry("picture kind")
+PICTURE_KINDS.register("samples")(PictureKind(
+    ("seed", "n"), lambda model, meta, label, truncation: sample_images(model, meta["n"], meta["seed"], truncation,
+                                                                        label), _grid_size, indexed=True))
+PICTURE_KINDS.register("latent-grid")(PictureKind(("seed",), _regenerate_latent_grid, _latent_grid_size))
+PICTURE_KINDS.register("interpolation")(PictureKind(("seeds",), _regenerate_interpolation, animation=True))
+PICTURE_KINDS.register("class-morph")(PictureKind(("seed", "classes"), _regenerate_class_morph, animation=True))
+PICTURE_KINDS.register("translation")(PictureKind(
+    ("direction", "input_sha256"), lambda model, meta, label, truncation: _remake_translation(meta)))
+KINDS = tuple(PICTURE_KINDS)
+ANIMATIONS = tuple(k for k in KINDS if PICTURE_KINDS.get(k).animation)
 
 
 def _remake_translation(meta: dict):
@@ -281,8 +307,8 @@ def regenerate(meta: dict, run: Path | str | None = None, device: str = "cpu") -
     if meta.get("ganforge") != FORMAT or meta.get("kind") not in KINDS:
         raise GanforgeError("This image has no ganforge provenance (it was not saved by ganforge, or its metadata "
                             "was stripped); nothing to regenerate from.")
-    needed, regenerator = _REGENERATORS[meta["kind"]]
-    missing = [k for k in ("run", "checkpoint", *needed) if k not in meta]
+    kind = PICTURE_KINDS.get(meta["kind"])
+    missing = [k for k in ("run", "checkpoint", *kind.needed) if k not in meta]
     if missing:
         raise GanforgeError(f"The image's provenance lacks {', '.join(missing)}; it cannot be regenerated.")
     check_provenance(meta)
@@ -292,7 +318,7 @@ def regenerate(meta: dict, run: Path | str | None = None, device: str = "cpu") -
     if meta.get("weights") and weights_fingerprint(model.source) != meta["weights"]:
         raise GanforgeError(f"The weights in {str(model.source)!r} are not the ones this image was made with "
                             "(the checkpoint was replaced or retrained); regenerating would give other pictures.")
-    images = regenerator(model, meta, meta.get("label"), meta.get("truncation"))
+    images = kind.remake(model, meta, meta.get("label"), meta.get("truncation"))
     return images, meta
 
 
@@ -304,7 +330,7 @@ def regenerate_from_png(path: Path | str, run: Path | str | None = None, device:
     meta = read_provenance(path)
     images, meta = regenerate(meta, run=run, device=device)
     index = meta.get("index")
-    if index is not None and meta["kind"] == "samples":
+    if index is not None and PICTURE_KINDS.get(meta["kind"]).indexed:
         images = images[index : index + 1]
     return images, meta
 

@@ -11,7 +11,8 @@ so no method can see a label it was not given or the test set.
 
 All methods share the classifier network, the optimiser (Adam, lr 3e-3,
 beta1 0.5, as in Salimans et al.'s MNIST code), the schedule (constant, then
-linear decay to 0 over the last third of the steps, which short runs need),
+linear decay to 0 from ``decay_from`` of the steps: their MNIST code decays
+over the last third of its 300 epochs),
 the labelled-batch augmentation, and the weights they return: a running
 average of the classifier's weights (the authors evaluate their
 discriminator with such an average).  Nothing is selected on any score.
@@ -60,6 +61,7 @@ class Method(ABC):
         beta1: float = 0.5
         augment: bool = True  # shift (+ flip where valid) the labelled batches
         ema: float = 0.999  # the returned classifier holds this running average of the weights; 0 = last weights
+        decay_from: float = 2 / 3  # fraction of the steps after which the lr falls linearly to 0
 
     def __init__(self, opts, ctx: Context) -> None:
         self.opts, self.ctx = opts, ctx
@@ -76,6 +78,8 @@ class Method(ABC):
             raise GanforgeError(f"lr must be > 0 and beta1 in [0, 1), got {opts.lr} and {opts.beta1}.")
         if not 0 <= opts.ema < 1:
             raise GanforgeError(f"ema must be in [0, 1) (0 = off), got {opts.ema}.")
+        if not 0 <= opts.decay_from < 1:
+            raise GanforgeError(f"decay_from must be in [0, 1) (0 = decay from the first step), got {opts.decay_from}.")
 
     # ---------------------------------------------------------------- helpers
 
@@ -89,12 +93,15 @@ class Method(ABC):
     def optimizer(self, params) -> torch.optim.Optimizer:
         return torch.optim.Adam(params, lr=self.opts.lr, betas=(self.opts.beta1, 0.999))
 
+    def lr_at(self, step: int) -> float:
+        """lr for 0-based ``step``: constant until ``decay_from`` * steps, then linear to 0 at the end."""
+        scale = min(1.0, (1.0 - step / self.opts.steps) / (1.0 - self.opts.decay_from))
+        return self.opts.lr * scale
+
     def set_lr(self, optimizers: list[torch.optim.Optimizer], step: int) -> None:
-        """Constant for the first two thirds of the steps, then linear decay to 0."""
-        scale = min(1.0, 3.0 * (1.0 - step / self.opts.steps))
         for opt in optimizers:
             for group in opt.param_groups:
-                group["lr"] = self.opts.lr * scale
+                group["lr"] = self.lr_at(step)
 
     def start(self, init_x: torch.Tensor, init_n: int = 500):
         """The seeded start of a supervised classifier: (generator, net, optimiser, weight average).

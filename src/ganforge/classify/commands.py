@@ -123,12 +123,16 @@ def load_splits(args: argparse.Namespace, check_train) -> tuple:
     """
     from ganforge.config import DataConfig
     from ganforge.data import SOURCES, load_dataset
-    from ganforge.data.registry import DEFAULT_SPLITS
+    from ganforge.data.registry import DEFAULT_SPLITS, source_trait
 
-    if args.dataset == "folder" and not args.data_path:
-        raise GanforgeError("--dataset folder needs --data-path DIR: a folder with one sub-folder of images per class.")
-    if args.data_path and args.dataset != "folder":
-        raise GanforgeError(f"--data-path is for --dataset folder; {args.dataset!r} reads its own files (see --data-dir).")
+    path_is_data = source_trait(args.dataset, "path_is_data")
+    if path_is_data and not args.data_path:
+        raise GanforgeError(f"--dataset {args.dataset} needs --data-path DIR: a folder with one sub-folder of images "
+                            "per class.")
+    if args.data_path and not path_is_data:
+        takers = [n for n in SOURCES.names() if source_trait(n, "path_is_data")]
+        raise GanforgeError(f"--data-path is for --dataset {' or '.join(takers)}; {args.dataset!r} reads its own "
+                            "files (see --data-dir).")
     config = lambda split, path=args.data_path: DataConfig(source=args.dataset, split=split,  # noqa: E731
                                                            data_dir=args.data_dir, path=path)
     if "test" in getattr(SOURCES.get(args.dataset), "splits", DEFAULT_SPLITS):

@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 
 from ganforge.data.base import Dataset, from_uint8_images
+from ganforge.data.registry import SOURCES, source_trait
 from ganforge.errors import GanforgeError
 
 
@@ -117,8 +118,8 @@ def make_split(train: Dataset, n_labels: int, seed: int) -> LabelledSplit:
 # augmentation for the classifier's labelled batches
 
 # "Ordinary" augmentation per data set: random shifts everywhere; horizontal
-# flips only where a mirrored image is still of the same class (clothes, not digits).
-FLIP_SOURCES = {"fashion-mnist", "cifar10"}
+# flips only where a mirrored image is still of the same class (the source declares
+# mirror_invariant: clothes, not digits).
 MAX_SHIFT = 2  # pixels
 
 
@@ -131,7 +132,7 @@ class Augment:
 
     @classmethod
     def for_source(cls, source: str) -> "Augment":
-        return cls(MAX_SHIFT, source in FLIP_SOURCES)
+        return cls(MAX_SHIFT, source in SOURCES and source_trait(source, "mirror_invariant"))
 
     def __call__(self, x: torch.Tensor, gen: torch.Generator | None = None) -> torch.Tensor:
         """x float (B, C, H, W) in [-1, 1] -> shifted (and maybe flipped) copy.

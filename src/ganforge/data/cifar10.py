@@ -114,7 +114,7 @@ def _read_members(path: Path, names: list[str]) -> dict[str, bytes]:
 
 
 @SOURCES.register("cifar10")
-@source_options(inputs=_inputs)
+@source_options(inputs=_inputs, mirror_invariant=True)
 def load_cifar10(cfg: DataConfig) -> Dataset:
     """CIFAR-10 colour 32x32, 10 classes: the python batches or cifar-10-python.tar.gz given by data.path."""
     path = _locate(cfg)

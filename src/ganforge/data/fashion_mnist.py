@@ -39,7 +39,7 @@ def _files(cfg: DataConfig) -> list[Path]:
 
 
 @SOURCES.register("fashion-mnist")
-@source_options(inputs=_files)
+@source_options(inputs=_files, mirror_invariant=True)
 def load_fashion_mnist(cfg: DataConfig) -> Dataset:
     """Fashion-MNIST clothing 28x28 grey, 10 classes: Debian dataset-fashion-mnist or IDX files in data.data_dir."""
     files = _files(cfg)

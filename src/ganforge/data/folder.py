@@ -60,7 +60,8 @@ def _inputs(cfg: DataConfig) -> list[Path]:
 
 
 @SOURCES.register("folder")
-@source_options(splits=("train", "all"), inputs=_inputs)  # data/streaming.py adds its per-batch path
+# data/streaming.py adds its per-batch path
+@source_options(splits=("train", "all"), inputs=_inputs, path_is_data=True)
 def load_folder(cfg: DataConfig) -> Dataset:
     """Your own images from data.path (class sub-folders become labels); odd files skipped and counted."""
     root = _root(cfg)
@@ -107,8 +108,8 @@ def decode_image(path: Path, size: int, channels: int) -> np.ndarray | str:
         with Image.open(path) as img:
             img.draft("RGB" if channels == 3 else "L", (size, size))  # JPEG: decode at reduced scale
             img.load()
-            img = _to_mode(ImageOps.exif_transpose(img), channels)
-            img = _fit_square(img, size)
+            img = to_mode(ImageOps.exif_transpose(img), channels)
+            img = fit_square(img, size)
             array = np.asarray(img, dtype=np.uint8)
     except UnidentifiedImageError:
         return "corrupt" if path.suffix.lower() in IMAGE_SUFFIXES else "not an image"
@@ -117,7 +118,7 @@ def decode_image(path: Path, size: int, channels: int) -> np.ndarray | str:
     return array[None] if array.ndim == 2 else array.transpose(2, 0, 1).copy()
 
 
-def _to_mode(img: Image.Image, channels: int) -> Image.Image:
+def to_mode(img: Image.Image, channels: int) -> Image.Image:
     """Any Pillow mode -> "L" (channels 1) or "RGB" (channels 3)."""
     if img.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
         img = _to_8bit(img)
@@ -138,7 +139,7 @@ def _to_8bit(img: Image.Image) -> Image.Image:
     return Image.fromarray(np.clip(np.rint(values), 0, 255).astype(np.uint8))
 
 
-def _fit_square(img: Image.Image, size: int) -> Image.Image:
+def fit_square(img: Image.Image, size: int) -> Image.Image:
     """Crop the centre square and resize it to size x size (bicubic, antialiased)."""
     w, h = img.size
     side = min(w, h)

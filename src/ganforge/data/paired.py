@@ -17,6 +17,11 @@ so a pair stays aligned.  :func:`split_pair` undoes the packing.
 sub-folders are allowed and ignored) and pairs them by a seeded shuffle: N =
 the larger count, the smaller side is repeated in shuffled order.  CycleGAN
 never uses the pairing; it only lets one index draw one image of each domain.
+An :class:`UnpairedDataset` deals the B halves out again every epoch
+(:meth:`UnpairedDataset.partners`, seeded by the training seed and the
+epoch), so an A image does not meet the same B image in every epoch; epoch 0
+uses the stored pairs.  It is not written to the dataset cache, which would
+give back a plain Dataset.
 
 Splits: ``<path>/<split>`` (AB layout), ``<path>/A/<split>`` (A/B layout) or
 ``<path>/<split>A`` (CycleGAN's trainA/testA layout) when they exist, else
@@ -33,7 +38,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -41,14 +46,32 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ganforge.config import DataConfig
-from ganforge.data.base import Dataset
-from ganforge.data.folder import (DEFAULT_CHANNELS, DEFAULT_RESOLUTION, IMAGE_SUFFIXES, _fit_square, _skip_info,
-                                  _to_mode, decode_image, list_files, load_folder)
+from ganforge.data.base import Dataset, IndexSampler, InMemoryBatches
+from ganforge.data.folder import (DEFAULT_CHANNELS, DEFAULT_RESOLUTION, IMAGE_SUFFIXES, _skip_info, decode_image,
+                                  fit_square, list_files, load_folder, to_mode)
 from ganforge.data.registry import SOURCES, source_options
 from ganforge.errors import GanforgeError
+from ganforge.registry import Registry
 
 SPLITS = ("train", "test", "val", "all")
 PAIRING_SEED = 0  # the unpaired shuffle: fixed, so the cache and every run agree
+
+
+@dataclass(frozen=True)
+class PairedSource:
+    """What the rows of a translation source are, for its metrics (``metrics/translation.py``).
+
+    Declared next to the source, not stored in its Dataset, so a cached dataset cannot hold a stale copy.
+    """
+
+    aligned: bool  # A and B of a row belong together (pix2pix data): pixel metrics apply
+    #: side "A" / "B" -> (committed extractor that classifies that domain, read after un-inverting?)
+    readers: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    labels_of: str = "AB"  # the sides the labels y describe
+
+
+#: data source name -> :class:`PairedSource`, for every source whose samples are A|B pairs.
+PAIRED_SOURCES: Registry[PairedSource] = Registry("paired data source")
 
 
 # ----------------------------------------------------------------------------
@@ -102,8 +125,8 @@ def split_dir(base: Path, split: str, joined: str | None = None) -> Path:
         return candidate
     if split in ("train", "all") and base.is_dir():
         return base
-    raise GanforgeError(f"{base} has no {split!r} split (looked for {candidate}); "
-                        "set data.split to train or all, or add the split folder.")
+    raise GanforgeError(f"{base} has no {split!r} split (looked for {candidate}); add that folder "
+                        "(held-out pairs for ganforge eval), or train on data.split train or all.")
 
 
 def _images(folder: Path) -> list[Path]:
@@ -122,7 +145,7 @@ def _inputs(cfg: DataConfig) -> list[Path]:
 
 
 @SOURCES.register("paired-folder")
-@source_options(splits=SPLITS, inputs=_inputs)
+@source_options(splits=SPLITS, inputs=_inputs, path_is_data=True)
 def load_paired_folder(cfg: DataConfig) -> Dataset:
     """Aligned pairs from data.path: A/ and B/ with the same file names, or side-by-side AB images."""
     root = _root(cfg)
@@ -147,6 +170,9 @@ def load_paired_folder(cfg: DataConfig) -> Dataset:
                             "with the same file names, or side-by-side AB images.")
     x = torch.from_numpy(np.stack(pairs))
     return Dataset(x=x, info={**_skip_info(root, seen, skipped), "paired": True, "layout": "A|B channels"})
+
+
+PAIRED_SOURCES.register("paired-folder")(PairedSource(aligned=True))
 
 
 def _matched_files(a_dir: Path, b_dir: Path) -> tuple[list[tuple[Path, Path]], int]:
@@ -196,7 +222,7 @@ def decode_side_by_side(path: Path, size: int, channels: int) -> np.ndarray | st
             return "empty"
         with Image.open(path) as img:
             img.load()
-            img = _to_mode(ImageOps.exif_transpose(img), channels)
+            img = to_mode(ImageOps.exif_transpose(img), channels)
     except UnidentifiedImageError:
         return "corrupt"
     except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError):
@@ -205,7 +231,7 @@ def decode_side_by_side(path: Path, size: int, channels: int) -> np.ndarray | st
     if w != 2 * h:
         raise GanforgeError(f"{path} is {w}x{h}, not two squares side by side (width must be twice the height); "
                             "give A/ and B/ folders instead, or fix the image.")
-    halves = [_fit_square(img.crop(box), size) for box in ((0, 0, h, h), (h, 0, w, h))]
+    halves = [fit_square(img.crop(box), size) for box in ((0, 0, h, h), (h, 0, w, h))]
     arrays = [np.asarray(half, dtype=np.uint8) for half in halves]
     return np.concatenate([a[None] if a.ndim == 2 else a.transpose(2, 0, 1) for a in arrays])
 
@@ -227,7 +253,7 @@ def _unpaired_inputs(cfg: DataConfig) -> list[Path]:
 
 
 @SOURCES.register("unpaired-folders")
-@source_options(splits=SPLITS, inputs=_unpaired_inputs)
+@source_options(splits=SPLITS, inputs=_unpaired_inputs, path_is_data=True, cacheable=False)  # see UnpairedDataset
 def load_unpaired_folders(cfg: DataConfig) -> Dataset:
     """Two image folders A/ and B/ of any sizes, paired by a seeded shuffle (CycleGAN)."""
     dirs = _unpaired_dirs(cfg)
@@ -235,9 +261,12 @@ def load_unpaired_folders(cfg: DataConfig) -> Dataset:
     a_index, b_index = seeded_pairing(len(sides[0]), len(sides[1]), PAIRING_SEED)
     x = pack_pair(sides[0].x[a_index], sides[1].x[b_index])
     notices = [n for side in sides for n in side.info.get("notices", [])]
-    info = {"paired": True, "layout": "A|B channels", "count_a": len(sides[0]), "count_b": len(sides[1]),
-            "skipped": sum(side.info.get("skipped", 0) for side in sides), "notices": notices}
-    return Dataset(x=x, info=info)
+    info = {"paired": True, "layout": "A|B channels", "count_a": len(sides[0]),
+            "count_b": len(sides[1]), "skipped": sum(side.info.get("skipped", 0) for side in sides), "notices": notices}
+    return UnpairedDataset(x=x, info=info)
+
+
+PAIRED_SOURCES.register("unpaired-folders")(PairedSource(aligned=False))
 
 
 def seeded_pairing(n_a: int, n_b: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -247,3 +276,58 @@ def seeded_pairing(n_a: int, n_b: int, seed: int) -> tuple[torch.Tensor, torch.T
     cover = lambda m: torch.cat([torch.randperm(m, generator=generator) for _ in range(-(-n // m))])[:n]  # noqa: E731
     return cover(n_a), cover(n_b)
 
+
+PARTNER_STREAM = 1 << 48  # offsets the partner draws' seed from the sampler's (seed * 1_000_003 + epoch)
+
+
+class UnpairedDataset(Dataset):
+    """Unpaired A|B rows x (N, 2C, H, W) whose B halves are re-dealt every epoch (CycleGAN data).
+
+    Row i keeps its A half (and its label, which describes A); in epoch e its B half
+    comes from row ``partners(e, seed)[i]``.  Every B image of x is dealt once per epoch.
+    """
+
+    def partners(self, epoch: int, seed: int) -> torch.Tensor:
+        """int64 (N,): the row whose B half joins row i in ``epoch``; epoch 0 keeps the stored pairs."""
+        if epoch == 0:
+            return torch.arange(len(self))
+        generator = torch.Generator().manual_seed(seed * 1_000_003 + epoch + PARTNER_STREAM)
+        return torch.randperm(len(self), generator=generator)
+
+    def batches(self, sampler: IndexSampler, batch_size: int, rank: int = 0, world: int = 1, workers: int = 0):
+        """Like the in-memory gather, with each epoch's pairing (``workers`` is unused here)."""
+        return RepairedBatches(self, sampler, batch_size, rank, world)
+
+
+class RepairedBatches(InMemoryBatches):
+    """The in-memory gather of an :class:`UnpairedDataset`: row i's B half comes from its epoch's partner row.
+
+    The epoch of each index is read from the sampler position it was drawn at, so a resumed
+    run (same sampler position) sees the same pairs.
+    """
+
+    def __init__(self, data: UnpairedDataset, sampler: IndexSampler, batch_size: int, rank: int = 0,
+                 world: int = 1) -> None:
+        super().__init__(data, sampler, batch_size, rank, world)
+        self._partners: dict[int, torch.Tensor] = {}
+
+    def _partner(self, epoch: int) -> torch.Tensor:
+        if epoch not in self._partners:
+            self._partners = {epoch: self.data.partners(epoch, self.sampler.seed)}  # one epoch at a time
+        return self._partners[epoch]
+
+    def next(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor | None]:
+        start = self.sampler.position
+        index = self.sampler.next(self.batch_size)
+        epochs = torch.div(start + torch.arange(len(index)), self.sampler.n, rounding_mode="floor")
+        partner = index.clone()
+        for epoch in epochs.unique().tolist():  # one epoch, or two when the batch straddles an epoch's end
+            at = epochs == epoch
+            partner[at] = self._partner(epoch)[index[at]]
+        per_rank = len(index) // self.world
+        keep = slice(self.rank * per_rank, (self.rank + 1) * per_rank)
+        index, partner = index[keep], partner[keep]
+        a, _ = split_pair(self.data.x[index])
+        _, b = split_pair(self.data.x[partner])
+        y = self.data.y[index].to(device, non_blocking=True) if self.data.y is not None else None
+        return self.data.to_model(pack_pair(a, b).to(device, non_blocking=True)), y

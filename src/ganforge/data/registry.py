@@ -57,19 +57,35 @@ class DataNotice(UserWarning):
 
 def source_options(*, splits: Iterable[str] = DEFAULT_SPLITS, cacheable: bool = True,
                    inputs: Callable[[DataConfig], list[Path]] | None = None,
-                   streaming: Callable | None = None) -> Callable:
+                   streaming: Callable | None = None, is_image: bool = True,
+                   path_is_data: bool = False, mirror_invariant: bool = False) -> Callable:
     """Decorator: declare a loader's valid splits, whether its output is cached,
-    ``inputs(cfg) -> [files]`` whose paths, sizes and mtimes key the cache, and
-    an optional ``streaming(cfg)`` loader that decodes per batch instead."""
+    ``inputs(cfg) -> [files]`` whose paths, sizes and mtimes key the cache, an
+    optional ``streaming(cfg)`` loader that decodes per batch instead, whether
+    it gives images (False: points), whether ``data.path`` IS the data set
+    (a user's folder or file, which then names it) rather than the location of
+    a known one, and whether a mirrored image keeps its class (clothes, not
+    digits: classifier training may flip them)."""
 
     def decorate(fn: Callable) -> Callable:
         fn.splits = tuple(splits)
         fn.cacheable = cacheable
         fn.inputs = inputs
         fn.streaming = streaming
+        fn.is_image = is_image
+        fn.path_is_data = path_is_data
+        fn.mirror_invariant = mirror_invariant
         return fn
 
     return decorate
+
+
+def source_trait(name: str, trait: str):
+    """What source ``name`` declared with :func:`source_options` (a loader registered without it has the defaults)."""
+    return getattr(SOURCES.get(name), trait, getattr(_UNDECLARED, trait))
+
+
+_UNDECLARED = source_options()(lambda cfg: None)  # the defaults, read by source_trait
 
 
 def describe_sources() -> list[tuple[str, str]]:

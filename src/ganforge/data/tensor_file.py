@@ -35,7 +35,7 @@ def _tensor_inputs(cfg: DataConfig) -> list[Path]:
 
 
 @SOURCES.register(TENSOR_FILE_SOURCE)
-@source_options(splits=("train", "all"), cacheable=False, inputs=_tensor_inputs)
+@source_options(splits=("train", "all"), cacheable=False, inputs=_tensor_inputs, path_is_data=True)
 def load_tensor_file(cfg: DataConfig) -> Dataset:
     """Images + labels from a safetensors file (x uint8 (N,C,H,W), y int64) given by data.path; written by `ganforge classify`."""
     from safetensors import SafetensorError

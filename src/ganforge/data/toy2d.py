@@ -25,22 +25,34 @@ from ganforge.config import DataConfig
 from ganforge.data.base import Dataset
 from ganforge.data.registry import SOURCES, source_options
 from ganforge.errors import GanforgeError
+from ganforge.registry import Registry
 
-VARIANTS = ("ring8", "grid25")
+#: ``data.variant`` -> () -> (mode centres float32 (M, 2), per-axis std): one builder per mixture.
+VARIANTS: Registry = Registry("toy2d variant")
 DEFAULT_VARIANT = "ring8"
 DEFAULT_N = 20_000
 SEEDS = {"train": 2017, "test": 2018}
 
 
+@VARIANTS.register("ring8")
+def _ring8() -> tuple[torch.Tensor, float]:
+    """8 Gaussians evenly on a circle of radius 2, std 0.02."""
+    angles = torch.arange(8, dtype=torch.float64) * (2 * math.pi / 8)
+    return (2.0 * torch.stack([angles.cos(), angles.sin()], 1)).float(), 0.02
+
+
+@VARIANTS.register("grid25")
+def _grid25() -> tuple[torch.Tensor, float]:
+    """25 Gaussians at {-4,-2,0,2,4}^2, std 0.05."""
+    axis = [-4.0, -2.0, 0.0, 2.0, 4.0]
+    return torch.tensor(list(itertools.product(axis, axis)), dtype=torch.float32), 0.05
+
+
 def mode_centres(variant: str) -> tuple[torch.Tensor, float]:
     """The standard mode centres float32 (M, 2) and the per-axis std of ``variant``."""
-    if variant == "ring8":
-        angles = torch.arange(8, dtype=torch.float64) * (2 * math.pi / 8)
-        return (2.0 * torch.stack([angles.cos(), angles.sin()], 1)).float(), 0.02
-    if variant == "grid25":
-        axis = [-4.0, -2.0, 0.0, 2.0, 4.0]
-        return torch.tensor(list(itertools.product(axis, axis)), dtype=torch.float32), 0.05
-    raise GanforgeError(f"Unknown toy2d variant {variant!r}; set data.variant to one of: {', '.join(VARIANTS)}.")
+    if variant not in VARIANTS:
+        raise GanforgeError(f"Unknown toy2d variant {variant!r}; set data.variant to one of: {', '.join(VARIANTS)}.")
+    return VARIANTS.get(variant)()
 
 
 def sample_mixture(variant: str, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -53,7 +65,7 @@ def sample_mixture(variant: str, n: int, seed: int) -> tuple[torch.Tensor, torch
 
 
 @SOURCES.register("toy2d")
-@source_options(splits=("train", "test"), cacheable=False)
+@source_options(splits=("train", "test"), cacheable=False, is_image=False)
 def load_toy2d(cfg: DataConfig) -> Dataset:
     """2-D Gaussian mixtures (data.variant ring8 | grid25), the mode-collapse benchmark; generated."""
     variant = cfg.variant or DEFAULT_VARIANT

@@ -10,7 +10,13 @@ two, Fashion-MNIST is resized from 28).
   font's ligature, so every skin-tone and gender variant of one emoji is on one side).
 - ``fashion2inverted`` (unpaired): A = Fashion-MNIST, B = inverted Fashion-MNIST made from a
   disjoint half of the images, so no B image is the inverse of an A image.  ``y`` holds the
-  A images' classes, for content-preservation scoring.
+  A images' classes, for content-preservation scoring.  The pairing is re-dealt every
+  epoch (:class:`~ganforge.data.paired.UnpairedDataset`), so the source is not cached.
+
+Each registers a :class:`~ganforge.data.paired.PairedSource` for the translation metrics:
+whether its pairs are aligned, and the committed classifier that reads each domain (the
+inverted domain is read after un-inverting: an exact classifier of it, since inversion is a
+bijection).
 
 Edge maps (:func:`edge_map`): Sobel gradient magnitude of the grey image, thresholded at
 ``EDGE_FRACTION`` of each image's maximum: black lines on white, like pix2pix's edges2* sets.
@@ -28,12 +34,14 @@ import torch.nn.functional as F
 from ganforge.config import DataConfig
 from ganforge.data import emoji, fashion_mnist
 from ganforge.data.base import Dataset
-from ganforge.data.paired import pack_pair, seeded_pairing
+from ganforge.data.paired import PAIRED_SOURCES, PairedSource, UnpairedDataset, pack_pair, seeded_pairing
 from ganforge.data.registry import SOURCES, convert_channels, resize_square, source_options
 
 DEFAULT_RESOLUTION = 32
 EDGE_FRACTION = 0.2  # an edge is a gradient of at least this fraction of the image's strongest one
 TEST_BUCKETS = 10  # one base emoji in ten goes to the test split
+_PAIRED = {"paired": True, "layout": "A|B channels"}
+FASHION, EMOJI = "fashion-mnist", "emoji"  # the committed extractors that read the domains
 _SOBEL_X = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
 
 
@@ -73,19 +81,19 @@ def load_edges2fashion(cfg: DataConfig) -> Dataset:
     """Paired demo: Fashion-MNIST edge maps (A) -> the clothes (B), grey, 32x32 by default."""
     data = _fashion(cfg)
     x = _edges_to(data.x, cfg.channels or 1)
-    return Dataset(x=x, y=data.y, class_names=data.class_names, info={"paired": True, "layout": "A|B channels"})
+    return Dataset(x=x, y=data.y, class_names=data.class_names, info=dict(_PAIRED))
 
 
 @SOURCES.register("fashion2inverted")
-@source_options(splits=("train", "test"), inputs=fashion_mnist._files)
+@source_options(splits=("train", "test"), inputs=fashion_mnist._files, cacheable=False)  # see UnpairedDataset
 def load_fashion2inverted(cfg: DataConfig) -> Dataset:
     """Unpaired demo: Fashion-MNIST (A) <-> inverted Fashion-MNIST from disjoint images (B); y = A's classes."""
     data = _fashion(cfg)
     x = convert_channels(data.x, cfg.channels or 1)
     a, b = x[0::2], 255 - x[1::2]  # disjoint halves: B never holds the inverse of an A image
     a_index, b_index = seeded_pairing(len(a), len(b), seed=0)
-    return Dataset(x=pack_pair(a[a_index], b[b_index]), y=data.y[0::2][a_index], class_names=data.class_names,
-                   info={"paired": True, "layout": "A|B channels", "pairing": "unpaired (seeded shuffle)"})
+    return UnpairedDataset(x=pack_pair(a[a_index], b[b_index]), y=data.y[0::2][a_index], class_names=data.class_names,
+                           info={**_PAIRED, "pairing": "unpaired (re-dealt every epoch)"})
 
 
 @SOURCES.register("edges2emoji")
@@ -99,10 +107,16 @@ def load_edges2emoji(cfg: DataConfig) -> Dataset:
     images = np.stack([emoji.compose(glyphs[i][1], (255, 255, 255), _size(cfg)) for i in keep])
     x = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()  # (N, H, W, 3) -> (N, 3, H, W)
     return Dataset(x=_edges_to(x, cfg.channels or 3),
-                   info={"paired": True, "layout": "A|B channels", "font": str(path), "bases": len({bases[i] for i in keep})})
+                   info={**_PAIRED, "font": str(path), "bases": len({bases[i] for i in keep})})
 
 
 def base_emoji(codes: tuple[int, ...], index: int) -> str:
     """The split key of a glyph: its first code point, shared by all its skin-tone / ZWJ variants
     (a sequence whose code points are unknown keys on its glyph index alone)."""
     return f"U+{codes[0]:04X}" if codes else f"glyph-{index}"
+
+
+PAIRED_SOURCES.register("edges2fashion")(PairedSource(aligned=True, readers={"B": (FASHION, False)}))
+PAIRED_SOURCES.register("edges2emoji")(PairedSource(aligned=True, readers={"B": (EMOJI, False)}))
+PAIRED_SOURCES.register("fashion2inverted")(PairedSource(aligned=False, readers={"A": (FASHION, False), "B": (FASHION, True)},
+                                                          labels_of="A"))

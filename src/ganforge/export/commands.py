@@ -17,8 +17,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     written = export(args.run, args.format, args.out, checkpoint=args.checkpoint)
     print(f"Wrote {written} ({args.format}) and its model card beside it")
-    if args.format == "web":
-        print(f"  view it: python -m http.server -d {written} 8000, then open http://127.0.0.1:8000/")
+    view = FORMATS.get(args.format).view
+    if view:
+        print("  " + view.format(path=written))
     return 0
 
 

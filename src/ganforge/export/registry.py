@@ -20,6 +20,7 @@ class ExportFormat:
     write: Callable[..., Path]
     usage: Callable[..., list[str]]
     example_out: str  # what --out looks like, for help texts
+    view: str = ""  # a line `ganforge export` prints after writing, "{path}" = what was written ("": none)
 
 
 FORMATS: Registry[ExportFormat] = Registry("export format")

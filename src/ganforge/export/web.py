@@ -119,4 +119,5 @@ def usage(model: GeneratorModel, path: Path) -> list[str]:
             "images = model.sample(1, seed=42)  # what the page shows for seed 42"]
 
 
-FORMATS.register("web")(ExportFormat(write_web, usage, "web-export/"))
+FORMATS.register("web")(ExportFormat(write_web, usage, "web-export/", view="view it: python -m http.server -d "
+                                     "{path} 8000, then open http://127.0.0.1:8000/"))

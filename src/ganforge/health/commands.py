@@ -4,8 +4,8 @@
     ganforge doctor runs/digits --json     # the same as JSON (for scripts)
 
 Works on any run directory with a metrics.jsonl, including runs trained
-before the health monitor existed (it then uses the losses and D scores they
-logged).  Exit status: 0 healthy, 1 a serious diagnosis, 2 an error.
+without the health monitor: it then uses the losses and D scores they logged,
+and judges collapse from the sample grids saved in samples/ (images).  Exit status: 0 healthy, 1 a serious diagnosis, 2 an error.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ SAMPLE_SIGNALS = "health/diversity"
 def format_report(run_dir: Path, report: HealthReport) -> str:
     """The doctor's text: header, one block per diagnosis, verdict."""
     lines = [f"Run {run_dir}: {report.last_step} steps, {report.rows} log rows."]
-    if SAMPLE_SIGNALS not in report.signals:
+    lines += [f"  ({note})" for note in report.notes]
+    if SAMPLE_SIGNALS not in report.signals and not report.notes:
         lines.append("  (no sample signals logged: collapse is judged from the losses alone; "
                      "train with train.health=warn to log them)")
     lines.append("Timeline:" if report.diagnoses else "Timeline: nothing to report.")
@@ -46,7 +47,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     report = replay_run(run_dir)
     if args.json:
         print(json.dumps({"run": str(run_dir), "verdict": report.verdict, "healthy": report.healthy,
-                          "steps": report.last_step, "diagnoses": [d.to_dict() for d in report.diagnoses]}, indent=1))
+                          "steps": report.last_step, "notes": report.notes, "diagnoses": [d.to_dict() for d in report.diagnoses]}, indent=1))
     else:
         print(format_report(run_dir, report))
     return 0 if report.healthy else 1

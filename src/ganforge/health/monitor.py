@@ -2,9 +2,10 @@
 
 The trainer builds one :class:`HealthMonitor` per run and calls
 
-- :meth:`~HealthMonitor.sample_signals` with the fixed-latent samples each
-  time it saves a sample grid (returns the ``health/*`` values it logs in a
-  metrics.jsonl row);
+- :meth:`~HealthMonitor.sample_signals` with the fixed-latent samples at
+  every step where :meth:`~HealthMonitor.due` says so (step 0, then every
+  ``train.health_every``); it returns the ``health/*`` values the trainer
+  logs as a metrics.jsonl row of their own;
 - :meth:`~HealthMonitor.observe` with every row it writes to metrics.jsonl
   (training rows, rows with the health values, evaluation rows); it returns
   the diagnoses that are new at that row.  A row passed twice counts once.
@@ -42,7 +43,9 @@ class HealthMonitor:
     def __init__(self, cfg, data=None, device="cpu") -> None:
         cfg_dict = cfg if isinstance(cfg, dict) else cfg.to_dict()
         self.run = RunInfo.from_config(cfg_dict)
-        self.mode = str((cfg_dict.get("train") or {}).get("health", "warn"))
+        train = cfg_dict.get("train") or {}
+        self.mode = str(train.get("health", "warn"))
+        self.every = int(train.get("health_every", 100))
         source = (cfg_dict.get("data") or {}).get("source", "")
         self.space = SampleSpace(data, source, device) if data is not None and self.mode != "off" else None
         self.detectors = [DETECTORS.get(name)() for name in DETECTORS.names()]
@@ -52,6 +55,14 @@ class HealthMonitor:
         self.timeline: list[Diagnosis] = []
 
     # ---------------------------------------------------------------- input
+
+    def due(self, step: int) -> bool:
+        """Whether the trainer should pass samples at ``step``: step 0 (G at init) and every ``train.health_every``.
+
+        Its own cadence, not the sample grids' (``train.sample_every``, 250 by
+        default): a collapse is seen within one ``health_every`` of its onset.
+        """
+        return self.space is not None and step % self.every == 0
 
     @torch.no_grad()
     def sample_signals(self, step: int, fake: torch.Tensor) -> dict[str, float]:
@@ -95,6 +106,10 @@ class HealthMonitor:
         if any(name in DETECTORS.get(other).implies for other in self.active):
             return None  # contained in an active diagnosis (a total collapse is also a partial one)
         diagnosis = Diagnosis(name, step, detector.serious, _rounded(evidence), remedies_for(name, self.run))
+        for implied in detector.implies:  # a partial collapse that turns total is reported as the total one from here
+            if implied in self.active:
+                self.active.pop(implied).end = step
+                self.streak[implied] = 0
         self.active[name] = diagnosis
         self.timeline.append(diagnosis)
         return diagnosis

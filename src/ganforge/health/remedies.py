@@ -17,7 +17,7 @@ MAX_REMEDIES = 3
 
 
 def _nonsaturating(r: RunInfo):
-    return (r.loss == "minimax",
+    return (r.saturating,
             "switch to the non-saturating G loss (recipe.loss=nonsaturating): the minimax loss stops teaching G once D wins")
 
 
@@ -40,7 +40,7 @@ def _r1(r: RunInfo):
 
 
 def _spectral_norm(r: RunInfo):
-    return (not r.d_spectral_norm and r.recipe != "wgan-gp",
+    return (not r.d_spectral_norm and not r.has_gradient_penalty,
             "spectral norm on D: model.d.spectral_norm=true, with TTUR optim_d.lr=4e-4 optim_g.lr=1e-4 (SNGAN)")
 
 
@@ -51,7 +51,7 @@ def _augment(r: RunInfo):
 
 
 def _label_smoothing(r: RunInfo):
-    return (r.loss in ("minimax", "nonsaturating") and r.real_label == 1.0,
+    return (r.smoothable and r.real_label == 1.0,
             "one-sided label smoothing: recipe.loss_args={real_label: 0.9}")
 
 
@@ -68,7 +68,7 @@ def _fp32(r: RunInfo):
 
 
 def _wgan_gp(r: RunInfo):
-    return (r.recipe == "wgan", "replace weight clipping by a gradient penalty: recipe.name=wgan-gp")
+    return (r.clips_weights, "replace weight clipping by a gradient penalty: recipe.name=wgan-gp")
 
 
 def _ema(r: RunInfo):

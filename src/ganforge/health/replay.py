@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from ganforge.errors import GanforgeError
 from ganforge.health.diagnosis import Diagnosis
+from ganforge.health.grids import grid_rows
 from ganforge.health.monitor import HealthMonitor
 from ganforge.training.plots import read_metrics
+
+SAMPLE_SIGNAL = "health/diversity"
 
 
 @dataclass
@@ -22,6 +25,7 @@ class HealthReport:
     rows: int
     last_step: int
     signals: list[str]  # the health-relevant keys the run logged
+    notes: list[str] = field(default_factory=list)  # where signals came from when the run did not log them
 
     @property
     def healthy(self) -> bool:
@@ -54,7 +58,25 @@ def replay_run(run_dir: Path | str) -> HealthReport:
     rows = read_metrics(run_dir / "metrics.jsonl")
     if not rows:
         raise GanforgeError(f"{run_dir / 'metrics.jsonl'} holds no rows yet; let the run log a few steps first.")
-    return replay_rows(rows, read_config(run_dir))
+    cfg = read_config(run_dir)
+    logged, notes = len(rows), []
+    if not any(SAMPLE_SIGNAL in row for row in rows):
+        rows, notes = _with_grid_signals(run_dir, rows, cfg)
+    report = replay_rows(rows, cfg)
+    report.rows, report.notes = logged, notes
+    return report
+
+
+def _with_grid_signals(run_dir: Path, rows: list[dict], cfg: dict) -> tuple[list[dict], list[str]]:
+    """A run that logged no sample signals: add those of its saved sample grids (in step order) and say so."""
+    try:
+        grids = grid_rows(run_dir, cfg)
+    except GanforgeError as exc:  # e.g. its data set is not on this machine: judge from the losses alone
+        return rows, [f"no sample signals logged, and the sample grids could not be read ({exc})"]
+    if not grids:
+        return rows, []
+    merged = sorted(rows + grids, key=lambda row: row.get("step", 0))  # stable: a step's training row first
+    return merged, [f"no sample signals logged: collapse judged from the {len(grids)} sample grids in samples/"]
 
 
 def verdict_text(diagnoses: list[Diagnosis], last_step: int) -> str:

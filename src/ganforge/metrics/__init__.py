@@ -24,6 +24,10 @@ name               module                  returns                              
 ``class_acc``      conditional.py          class_acc (conditional models)               -
 ``intra_fid``      conditional.py          intra_fid, intra_fid/<class>                 -
 ``cas``            conditional.py          cas                                          -
+``pixel``          translation.py          l1, psnr, ssim (aligned pairs)               pairs
+``target_kid``     translation.py          target_kid, target_kid_std                   pairs
+``cycle``          translation.py          cycle_l1 (two-way translators)               pairs
+``content``        translation.py          content_acc, content_acc_untranslated        pairs
 =================  ======================  ===========================================  ==========
 
 The modules are imported below in table order: that order is the order of
@@ -54,6 +58,7 @@ from ganforge.metrics.inception_score import inception_score
 from ganforge.metrics.classes import class_coverage, class_histogram, class_kl, class_metrics
 from ganforge.metrics.modes import stacked_mnist_modes, toy2d_modes
 from ganforge.metrics import conditional  # noqa: F401 -- class_acc, intra_fid, cas
+from ganforge.metrics import translation  # noqa: F401 -- pixel, target_kid, cycle, content (pairs)
 
 _LAZY = {
     "load_extractor": "extractor", "train_extractor": "extractor_training", "Extractor": "extractor",

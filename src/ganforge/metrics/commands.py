@@ -47,29 +47,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     limits.check_int(args.n, "--n", 2, limits.MAX_SAMPLES)
     limits.check_seed(args.seed)
     output_file(run / EVAL_FILE, "eval")  # check where eval.json goes before computing anything
-    if is_translator(run, args.checkpoint):  # pix2pix / CycleGAN: metrics of translations (metrics/translation.py)
-        return _eval_translator(run, args)
     report = evaluate_run(run, metrics=_metric_list(args.metrics), n=_positive(args.n, "--n"),
                           checkpoint=args.checkpoint, extractor=args.extractor, seed=args.seed,
                           batch_size=_positive(args.batch_size, "--batch-size"), device=args.device,
                           inception_weights=args.inception_weights, data_dir=args.data_dir)
     print(format_table(report))
-    print(f"Wrote {report['path']}")
-    return 0
-
-
-def is_translator(run: Path, checkpoint: str) -> bool:
-    from ganforge.model import read_model
-
-    return read_model(run, checkpoint)[2].get("kind") == "translator"
-
-
-def _eval_translator(run: Path, args: argparse.Namespace) -> int:
-    from ganforge.metrics.translation import evaluate_translator_run, format_translation_report
-
-    report = evaluate_translator_run(run, n=args.n, checkpoint=args.checkpoint, extractor=args.extractor,
-                                     seed=args.seed, device=args.device, data_dir=args.data_dir)
-    print(format_translation_report(report))
     print(f"Wrote {report['path']}")
     return 0
 
@@ -99,7 +81,7 @@ def cmd_train_extractor(args: argparse.Namespace) -> int:
     print(f"Extractor {entry['name']!r}: test accuracy {entry['test_accuracy']:.4f} on {entry['test_size']} images "
           f"({entry['test_split']}), trained on {entry['train_size']} in {entry['training']['seconds']} s.")
     print(f"Wrote {Path(entry['out_dir']) / entry['file']} (sha256 {entry['sha256']}) and its manifest.json")
-    if entry["source"] not in ("mnist", "fashion-mnist") or args.out:
+    if args.out:  # without --out the extractor went into the package, where eval finds it by source
         print(f"Use it with: ganforge eval RUN --extractor {entry['out_dir']}")
     return 0
 

@@ -94,7 +94,7 @@ class _Space:
                  split: str | None = None) -> None:
         self.split = split or eval_split(data_cfg.source)
         data = load_real(data_cfg, self.split, n_real)
-        kind = kind_of(data.is_image)
+        kind = kind_of(data.is_image, bool(data.info.get("paired")))
         self.specs = [METRICS.get(name) for name in check_metrics(metrics, kind)]
         setup = Setup(data_cfg, data, self.split, extractor, n_real, batch_size, device, inception_weights, cache)
         self.inputs = [cls(setup) for cls in inputs_for({n for s in self.specs for n in s.needs}, kind)]
@@ -229,7 +229,7 @@ def evaluate_run(run_dir: str | Path, metrics: list[str] | None = None, n: int =
     An extractor folder ``RUN/extractor/`` (a user's own, see train_extractor) is
     used by "auto" before the committed ones.
     """
-    from ganforge.model import load_generator as load
+    from ganforge.translate.model import load_model as load  # a generator, or a translator (pairs metrics)
     from ganforge.config import from_dict
 
     start = time.perf_counter()
@@ -261,7 +261,7 @@ def evaluate_run(run_dir: str | Path, metrics: list[str] | None = None, n: int =
         "seconds": round(time.perf_counter() - start, 2),
         "date": _dt.datetime.now().isoformat(timespec="seconds"),
     }
-    for key in ("n_prdc", "kid_subset_size", "inception_sha256", "variant"):
+    for key in ("n_prdc", "kid_subset_size", "inception_sha256", "variant", "direction", "not_applicable"):
         if key in info:
             report[key] = info[key]
     if write:

@@ -151,10 +151,12 @@ def train_extractor(dataset: str, out_dir: Path | str | None = None, seed: int =
     """
     from safetensors.torch import save_file
 
+    from ganforge.data.registry import source_trait
     from ganforge.training.device import cpu_has_fast_bf16
 
     if name is None:
-        name = Path(path).expanduser().resolve().name if dataset == "folder" and path else dataset
+        named_by_path = path and source_trait(dataset, "path_is_data")  # a user's folder: its own name
+        name = Path(path).expanduser().resolve().name if named_by_path else dataset
     if out_dir is None:
         if dataset not in COMMITTED_SOURCES or path or data_dir:
             raise GanforgeError(f"Give an output folder (--out DIR) for the {name!r} extractor; only the committed "

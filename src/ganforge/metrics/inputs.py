@@ -159,6 +159,20 @@ class Points(Input):
         return {"features": x, "classes": nearest_centre(x, self.points["centres"])}
 
 
+DIGITS_EXTRACTOR = "mnist"  # the committed extractor that reads the digit in each channel of Stacked MNIST
+
+
+def _digit_reader(setup: Setup):
+    """The committed MNIST extractor; the domain classifier already loaded when it is the same weights file."""
+    from ganforge.metrics.extractor import available_extractors, load_extractor
+
+    domain = setup.shared.get("domain")
+    committed = available_extractors().get(DIGITS_EXTRACTOR, {})
+    if domain is not None and domain.sha256 == committed.get("sha256"):
+        return domain
+    return load_extractor(DIGITS_EXTRACTOR, device=setup.device)
+
+
 @register_input
 class StackedDigits(Input):
     """Stacked MNIST: the MNIST classifier reads the digit in each of the 3 channels."""
@@ -167,11 +181,7 @@ class StackedDigits(Input):
 
     def __init__(self, setup: Setup) -> None:
         super().__init__(setup)
-        from ganforge.metrics.extractor import load_extractor
-
-        domain = setup.shared.get("domain")
-        self.mnist = domain if domain is not None and domain.entry.get("source") == "mnist" \
-            else load_extractor("mnist", device=setup.device)
+        self.mnist = _digit_reader(setup)
         self.batch_size = setup.batch_size
         self.info = {"stacked_mnist_extractor_sha256": self.mnist.sha256}
 

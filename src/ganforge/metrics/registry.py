@@ -25,6 +25,7 @@ from ganforge.errors import GanforgeError
 from ganforge.registry import Registry
 
 IMAGES, POINTS = "images", "points"
+PAIRS = "pairs"  # A|B image pairs packed as channels (data/paired.py): translation runs
 
 
 @dataclasses.dataclass
@@ -97,8 +98,9 @@ def ordered_specs() -> list[MetricSpec]:
     return [METRICS.get(name) for name in _ORDER]
 
 
-def kind_of(is_image: bool) -> str:
-    return IMAGES if is_image else POINTS
+def kind_of(is_image: bool, paired: bool = False) -> str:
+    """The kind of data a metric scores: "pairs" (a translation source), "images" or "points"."""
+    return PAIRS if paired else IMAGES if is_image else POINTS
 
 
 def default_metrics(kind: str) -> list[str]:

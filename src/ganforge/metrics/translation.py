@@ -9,24 +9,41 @@ Images are float tensors (N, C, H, W) in [-1, 1] (model space), compared in
   K1 = 0.01, K2 = 0.03, "valid" windows only, averaged over channels and images
   (what ``skimage.metrics.structural_similarity(..., gaussian_weights=True,
   sigma=1.5, use_sample_covariance=False, data_range=1)`` computes).
-- :func:`content_preservation`: accuracy of a target-domain classifier on
-  translated images, against its accuracy on the untranslated inputs: did the
-  translation keep *what* the image shows while changing how it looks?
+- :func:`accuracy`: top-1 accuracy, for content preservation: does a target-domain
+  classifier still read *what* a translated image shows?
 
-:func:`evaluate_translation` puts them together for a loaded translator and
-held-out pairs; KID (not FID: test sets here are a few thousand images, where
-FID is biased) of the outputs against real targets comes from ``kid.py``.
+They are registered as metric specs for data of kind "pairs" (A|B packed
+sources, ``data/paired.py``), so ``ganforge eval RUN`` on a pix2pix or CycleGAN
+run loops over them like over any other spec.  :class:`Translations` is their
+input: it translates the held-out source images of the run's data with the
+model's first direction (and back, when the model has both) and hands
+``{"outputs", "sources", "targets", "labels", "cycled", "view"}`` to the specs:
+
+==============  ==========================================  ==========================================
+spec            outputs                                     computed when
+==============  ==========================================  ==========================================
+``pixel``       l1, psnr, ssim                              the pairs are aligned (pix2pix data)
+``target_kid``  target_kid, target_kid_std                  the target domain has a feature extractor
+``cycle``       cycle_l1                                    the model translates both ways (CycleGAN)
+``content``     content_acc, content_acc_untranslated       as target_kid, and the sources have labels
+==============  ==========================================  ==========================================
+
+A spec whose condition fails returns nothing and says why in the report's
+``not_applicable``.  The target domain's extractor is the one the data source
+declares (``data.paired.PAIRED_SOURCES``; e.g. Fashion-MNIST's, read after
+un-inverting for the inverted domain: an exact classifier of that domain, since
+inversion is a bijection), or the one given with ``--extractor``.  KID, not
+FID: held-out sets here are a few thousand images, where FID is biased.
 """
 
 from __future__ import annotations
-
-import math
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
 
 from ganforge.errors import GanforgeError
+from ganforge.metrics.inputs import Input, Setup, register_input
+from ganforge.metrics.registry import PAIRS, MetricContext, MetricSpec, register_metric
 
 SSIM_SIZE, SSIM_SIGMA, SSIM_K1, SSIM_K2 = 11, 1.5, 0.01, 0.03
 PSNR_CAP = 100.0  # dB for identical images (MSE 0)
@@ -88,131 +105,152 @@ def accuracy(probs: torch.Tensor, labels: torch.Tensor) -> float:
     return float((probs.argmax(1) == labels.to(probs.device)).double().mean())
 
 
-def content_preservation(classify: Callable[[torch.Tensor], torch.Tensor], translated: torch.Tensor,
-                         inputs: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
-    """Target-domain classifier accuracy on translations vs on the untranslated inputs.
 
-    ``classify``: images (N, C, H, W) in [-1, 1] of the target domain -> probabilities (N, K).
-    A translation that keeps the content scores near the classifier's own
-    accuracy; the untranslated inputs show what it gets without translating.
+# ----------------------------------------------------------------------------
+# the input: held-out pairs, translated
+
+
+def _translate(model, images: torch.Tensor, direction: str, batch_size: int) -> torch.Tensor:
+    """(N, C, H, W) in [-1, 1] -> the model's translations (N, C, H, W), NaN/inf refused."""
+    out = torch.cat([model.translate(chunk, direction) for chunk in images.split(batch_size)])
+    if not torch.isfinite(out).all():
+        raise GanforgeError("The translator produced NaN or inf values; it has diverged, so metrics are "
+                            "meaningless. Evaluate an earlier checkpoint (--checkpoint step_NNNNNN).")
+    return out
+
+
+class _View:
+    """A target-domain classifier: an extractor, read after un-inverting when the domain is inverted.
+    ``view(x)`` -> (features (N, D), probabilities (N, K))."""
+
+    def __init__(self, extractor, inverted: bool, batch_size: int) -> None:
+        self.extractor, self.inverted, self.batch_size = extractor, inverted, batch_size
+
+    def __call__(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.extractor(-x if self.inverted else x, self.batch_size)
+
+
+@register_input
+class Translations(Input):
+    """Held-out pairs of a translation source, translated by the model (see the module docstring).
+
+    real["translation"]: {"A", "B": (N, C, H, W) in [-1, 1], "labels": (N,) or None};
+    fake["translation"]: {"outputs", "sources", "targets" (n, C, H, W), "labels" (n,) or None,
+    "cycled" (n, C, H, W) or None, "view": a :class:`_View` or None, "aligned", "direction"}.
     """
-    return {"content_acc": accuracy(classify(translated), labels),
-            "content_acc_untranslated": accuracy(classify(inputs), labels)}
 
+    provides = ("translation",)
+    applies_to = PAIRS
+    from_model = True
 
-def realism(features: Callable[[torch.Tensor], torch.Tensor], outputs: torch.Tensor, targets: torch.Tensor,
-            seed: int = 0) -> dict[str, float]:
-    """KID (mean, std over subsets) of the outputs against real targets in an extractor's feature space."""
-    from ganforge.metrics.kid import KID_SUBSET_SIZE, KID_SUBSETS, kid
+    def __init__(self, setup: Setup) -> None:
+        super().__init__(setup)
+        from ganforge.data.paired import PAIRED_SOURCES, split_pair
 
-    scores = kid(features(targets), features(outputs), KID_SUBSETS, KID_SUBSET_SIZE, seed)
-    return {"kid": scores["kid_mean"], "kid_std": scores["kid_std"]}
+        data = setup.data
+        a, b = split_pair(data.to_model(data.x))
+        self.real = {"translation": {"A": a, "B": b, "labels": data.y}}
+        self.pairs = PAIRED_SOURCES.get(setup.data_cfg.source)  # aligned?, which classifier reads each domain
+        self.extractor, self.device, self.batch_size = setup.extractor, setup.device, setup.batch_size
+        self.info = {"n_real": len(a)}
 
+    @classmethod
+    def check_model(cls, model, metrics: list[str]) -> None:
+        if not callable(getattr(model, "translate", None)) or not getattr(model, "directions", None):
+            raise GanforgeError("Translation metrics need a translator (a pix2pix or CycleGAN run); "
+                                "this model generates from latents, so evaluate it with fid, kid, pr, ...")
 
-def paired_scores(outputs: torch.Tensor, targets: torch.Tensor) -> dict[str, float]:
-    """{"l1", "psnr", "ssim"} of outputs against their aligned targets."""
-    return {"l1": l1(outputs, targets), "psnr": psnr(outputs, targets), "ssim": ssim(outputs, targets)}
+    def _view(self, side: str) -> _View | None:
+        """The classifier of domain ``side``: --extractor when given, else the one the data source names."""
+        from ganforge.metrics.extractor import Extractor, load_extractor
 
+        if isinstance(self.extractor, Extractor) or self.extractor not in (None, "auto"):
+            chosen = self.extractor if isinstance(self.extractor, Extractor) else load_extractor(self.extractor, self.device)
+            return _View(chosen.to(self.device), False, self.batch_size)
+        if side not in self.pairs.readers:
+            return None
+        name, inverted = self.pairs.readers[side]
+        return _View(load_extractor(name, device=self.device), inverted, self.batch_size)
 
-def evaluate_translation(translate: Callable[[torch.Tensor], torch.Tensor], sources: torch.Tensor,
-                         targets: torch.Tensor, paired: bool, features: Callable | None = None,
-                         back: Callable[[torch.Tensor], torch.Tensor] | None = None,
-                         classify: Callable | None = None, labels: torch.Tensor | None = None,
-                         seed: int = 0) -> dict[str, float]:
-    """All translation metrics that apply.
-
-    translate: source images -> outputs (both (N, C, H, W) in [-1, 1]);
-    targets: aligned targets (``paired``) or target-domain images;
-    features: images -> (N, D) features for KID; back: the reverse translator
-    (cycle L1); classify + labels: content preservation.
-    """
-    outputs = translate(sources)
-    scores = paired_scores(outputs, targets) if paired else {}
-    if features is not None:
-        scores.update(realism(features, outputs, targets, seed))
-    if back is not None:
-        scores["cycle_l1"] = l1(back(outputs), sources)
-    if classify is not None and labels is not None:
-        scores.update(content_preservation(classify, outputs, sources, labels))
-    return {k: (v if math.isfinite(v) else float("nan")) for k, v in scores.items()}
+    def sample(self, model, n: int, seed: int) -> tuple[dict, int]:
+        """Translate the first n held-out source images with the model's first direction (and back)."""
+        self.check_model(model, [])
+        direction = model.directions[0]
+        source, target = direction[0], direction[-1]  # "AtoB" -> A, B
+        real = self.real["translation"]
+        sources, targets = real[source][:n], real[target][:n]
+        outputs = _translate(model, sources, direction, self.batch_size)
+        reverse = f"{target}to{source}"
+        cycled = _translate(model, outputs, reverse, self.batch_size) if reverse in model.directions else None
+        labels = real["labels"][:n] if real["labels"] is not None and source in self.pairs.labels_of else None
+        return {"translation": {"outputs": outputs, "sources": sources, "targets": targets, "labels": labels,
+                                "cycled": cycled, "view": self._view(target), "aligned": self.pairs.aligned,
+                                "direction": direction}}, len(outputs)
 
 
 # ----------------------------------------------------------------------------
-# a whole run: ``ganforge eval RUN`` on a pix2pix / CycleGAN run
-
-HELD_OUT_SPLITS = ("test", "val", "train")  # the first split the run's source has is scored
+# the specs
 
 
-def held_out_pairs(data_cfg, n: int, data_dir: str | None = None):
-    """(split name, A, B in model space (N, C, H, W)) of up to n pairs of the first split of
-    ``HELD_OUT_SPLITS`` the run's data source has (a folder without a test/ folder: its training pairs)."""
-    from dataclasses import replace
-
-    from ganforge.data import SOURCES, load_dataset
-    from ganforge.data.paired import split_pair
-
-    splits = [s for s in HELD_OUT_SPLITS if s in getattr(SOURCES.get(data_cfg.source), "splits", HELD_OUT_SPLITS)]
-    extra = {"data_dir": str(data_dir)} if data_dir else {}
-    for i, split in enumerate(splits):
-        try:
-            data = load_dataset(replace(data_cfg, split=split, limit=n, streaming=False, **extra))
-        except GanforgeError:
-            if i == len(splits) - 1:
-                raise
-            continue  # e.g. a paired folder without a test/ folder
-        a, b = split_pair(data.to_model(data.x))
-        return split, a, b
-    raise GanforgeError(f"Data source {data_cfg.source!r} has no split to evaluate on; give it a test split.")
+def _translation(ctx: MetricContext) -> dict:
+    """The translated held-out set (see :class:`Translations`); its direction goes into the report."""
+    t = ctx.fake["translation"]
+    ctx.info["direction"] = t["direction"]
+    return t
 
 
-def evaluate_translator_run(run_dir, n: int = 1000, checkpoint: str = "latest", extractor: str | None = "auto",
-                            seed: int = 0, device: str = "cpu", data_dir: str | None = None) -> dict:
-    """Score a translation run on held-out pairs of its own data source; writes ``eval.json`` into the run.
-
-    One direction (pix2pix): L1 / PSNR / SSIM against the aligned targets.
-    Both (CycleGAN): A -> B scored without alignment, plus cycle L1 through B -> A.
-    KID of the outputs against the real targets when a feature extractor applies
-    (``extractor``: a name or folder; "auto": the committed one for the run's data source, if any).
-    """
-    import json
-    import time
-    from pathlib import Path
-
-    from ganforge.api import load
-    from ganforge.config import DataConfig, from_dict
-    from ganforge.files import write_text_atomic
-
-    start = time.perf_counter()
-    model = load(run_dir, checkpoint=checkpoint, device=device)
-    data_cfg = from_dict(DataConfig, (model.meta.get("config") or {}).get("data") or {}, "data")
-    split, a, b = held_out_pairs(data_cfg, n, data_dir)
-    direction = model.directions[0]
-    source, target = (a, b) if direction == "AtoB" else (b, a)
-    paired = len(model.directions) == 1
-    back = (lambda x: model.translate(x, "BtoA")) if not paired else None
-    features = _features(extractor, data_cfg.source, device)
-    scores = evaluate_translation(lambda x: model.translate(x, direction), source, target, paired,
-                                  features=features, back=back, seed=seed)
-    report = {"metrics": scores, "direction": direction, "paired": paired, "n": len(source), "split": split,
-              "source": data_cfg.source, "checkpoint": Path(model.source).name, "step": model.meta.get("step"),
-              "seed": seed, "extractor": extractor if features else None, "seconds": round(time.perf_counter() - start, 2)}
-    path = Path(run_dir) / "eval.json"
-    write_text_atomic(path, json.dumps(report, indent=1))
-    return {**report, "path": str(path)}
+def _skip(ctx: MetricContext, name: str, why: str) -> dict[str, float]:
+    """No numbers from spec ``name`` for this run; the report's ``not_applicable`` says why."""
+    ctx.info.setdefault("not_applicable", {})[name] = why
+    return {}
 
 
-def _features(extractor: str | None, source: str, device: str):
-    """Images -> features for KID, or None when no extractor applies."""
-    from ganforge.metrics.extractor import extractor_for_source, load_extractor
-
-    name = extractor_for_source(source) if extractor in (None, "auto") else extractor
-    if name is None:
-        return None
-    return load_extractor(name, device=device).features
+def _views(ctx: MetricContext, t: dict):
+    """(real-target, output, untranslated-input) (features, probs) in the target domain's view, computed once."""
+    view = t["view"]
+    ctx.info["extractor"], ctx.info["extractor_sha256"] = view.extractor.name, view.extractor.sha256
+    return ctx.once("translation_views", lambda: (view(t["targets"]), view(t["outputs"]), view(t["sources"])))
 
 
-def format_translation_report(report: dict) -> str:
-    """A few aligned lines: what was scored and each metric."""
-    head = (f"{report['source']} {report['split']} split, {report['n']} images, {report['direction']} "
-            f"({'aligned pairs' if report['paired'] else 'unpaired'}), {report['checkpoint']}")
-    return "\n".join([head] + [f"  {k:<26} {v:.4f}" for k, v in report["metrics"].items()])
+def _pixel(ctx: MetricContext) -> dict[str, float]:
+    t = _translation(ctx)
+    if not t["aligned"]:
+        return _skip(ctx, "pixel", "the pairs are not aligned (unpaired data)")
+    out, target = t["outputs"], t["targets"]
+    return {"l1": l1(out, target), "psnr": psnr(out, target), "ssim": ssim(out, target)}
+
+
+def _target_kid(ctx: MetricContext) -> dict[str, float]:
+    from ganforge.metrics.kid import KID_SUBSET_SIZE, KID_SUBSETS, kid
+
+    t = _translation(ctx)
+    if t["view"] is None:
+        return _skip(ctx, "target_kid", "no feature extractor for the target domain (give --extractor)")
+    (real, _), (fake, _), _ = _views(ctx, t)
+    size = min(KID_SUBSET_SIZE, len(real), len(fake))
+    ctx.info["kid_subset_size"] = size
+    scores = kid(real, fake, num_subsets=KID_SUBSETS, subset_size=size, seed=ctx.seed)
+    return {"target_kid": scores["kid_mean"], "target_kid_std": scores["kid_std"]}
+
+
+def _cycle(ctx: MetricContext) -> dict[str, float]:
+    t = _translation(ctx)
+    if t["cycled"] is None:
+        return _skip(ctx, "cycle", "the model translates one way only")
+    return {"cycle_l1": l1(t["cycled"], t["sources"])}
+
+
+def _content(ctx: MetricContext) -> dict[str, float]:
+    t = _translation(ctx)
+    if t["view"] is None or t["labels"] is None:
+        return _skip(ctx, "content", "needs class labels of the source images and a target-domain classifier")
+    _, (_, out_probs), (_, in_probs) = _views(ctx, t)
+    return {"content_acc": accuracy(out_probs, t["labels"]), "content_acc_untranslated": accuracy(in_probs, t["labels"])}
+
+
+_NEEDS = {"needs": ("translation",), "applies_to": (PAIRS,), "default_for": (PAIRS,),
+          "hint": "translation metrics score pix2pix / CycleGAN runs on paired data sources."}
+register_metric(MetricSpec("pixel", _pixel, {"l1": "lower", "psnr": "higher", "ssim": "higher"}, **_NEEDS))
+register_metric(MetricSpec("target_kid", _target_kid, {"target_kid": "lower", "target_kid_std": None}, **_NEEDS))
+register_metric(MetricSpec("cycle", _cycle, {"cycle_l1": "lower"}, **_NEEDS))
+register_metric(MetricSpec("content", _content, {"content_acc": "higher", "content_acc_untranslated": None}, **_NEEDS))

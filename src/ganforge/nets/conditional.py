@@ -27,7 +27,8 @@ from ganforge.registry import Registry
 
 #: How the label enters G (``recipe.g_conditioning``): name -> class with embed_size() and adapt().
 G_CONDITIONING: Registry[type] = Registry("generator conditioning")
-#: How the label enters D (``recipe.d_conditioning``): name -> class with input_shape, build and logits.
+#: How the label enters D (``recipe.d_conditioning``): name -> class with input_shape, build and logits,
+#: and ``classifies`` (True: D also has a class head, ``ConditionalDiscriminator.classify``).
 D_CONDITIONING: Registry[type] = Registry("discriminator conditioning")
 
 
@@ -63,6 +64,8 @@ class _ConditionalBatchNorm:
 class _LabelMaps:
     """One-hot label maps joined to the input as extra channels (extra features for points)."""
 
+    classifies = False
+
     @staticmethod
     def input_shape(shape: tuple[int, ...], num_classes: int) -> tuple[int, ...]:
         return (shape[0] + num_classes, *shape[1:])
@@ -83,6 +86,8 @@ class _LabelMaps:
 class _Projection:
     """logit = head(h) + <embed(y), h> on the base D's features h (Miyato & Koyama 2018)."""
 
+    classifies = False
+
     @staticmethod
     def input_shape(shape: tuple[int, ...], num_classes: int) -> tuple[int, ...]:
         return shape
@@ -101,6 +106,8 @@ class _Projection:
 @D_CONDITIONING.register("acgan")
 class _AuxiliaryClassifier:
     """Unconditional real/fake logit; a class head on the same features (read by ``classify``)."""
+
+    classifies = True
 
     @staticmethod
     def input_shape(shape: tuple[int, ...], num_classes: int) -> tuple[int, ...]:

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from ganforge.errors import GanforgeError
 from ganforge.health.signals import d_signals
+from ganforge.nets.conditional import D_CONDITIONING
 from ganforge.recipes.base import RECIPES
 from ganforge.recipes.conditional import ConditionalGAN
 
@@ -31,8 +32,9 @@ class ACGAN(ConditionalGAN):
     @classmethod
     def check_options(cls, opts) -> None:
         super().check_options(opts)
-        if opts.d_conditioning != "acgan":
-            raise GanforgeError(f"Recipe acgan needs recipe.d_conditioning=acgan, got {opts.d_conditioning!r}; "
+        if not D_CONDITIONING.get(opts.d_conditioning).classifies:
+            heads = " or ".join(n for n in D_CONDITIONING.names() if D_CONDITIONING.get(n).classifies)
+            raise GanforgeError(f"Recipe acgan needs recipe.d_conditioning={heads}, got {opts.d_conditioning!r}; "
                                 "for other discriminators use recipe.name=cgan.")
         if opts.aux_weight < 0:
             raise GanforgeError(f"recipe.aux_weight must be >= 0, got {opts.aux_weight}.")

@@ -56,6 +56,12 @@ class Recipe(ABC):
     sampling_net: str = "G"
     #: True for recipes whose generator takes class labels (generate --class, per-class grids).
     conditional: bool = False
+    #: What the health checks know about the recipe's D (so remedies never suggest what it already does):
+    #: a Wasserstein critic (unbounded scores, a strong critic intended), kept Lipschitz by weight
+    #: clipping or by a gradient penalty.
+    wasserstein: bool = False
+    clips_weights: bool = False
+    has_gradient_penalty: bool = False
 
     def __init__(self, cfg: Config, shape: tuple[int, ...], num_classes: int, device: torch.device) -> None:
         self.cfg = cfg

@@ -12,6 +12,10 @@ win by memorising a few thousand images -- with no outside weights.
 Defaults follow the paper: hinge loss, DiffAugment "color,translation".
 Everything else (R1, instance noise, other losses) is inherited from
 ``recipes/gan.py``.  Needs ``model.arch: fastgan`` (a D with ``reconstruct``).
+
+``fastgan-cond`` is the same with class labels (``generate --class``):
+conditional batch norm in G and a projection D (Miyato & Koyama 2018, as the
+``projection`` recipe), the decoders reading the wrapped D's own maps.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ import torch
 import torch.nn.functional as F
 
 from ganforge.errors import GanforgeError
+from ganforge.nets.conditional import D_CONDITIONING
 from ganforge.nets.fastgan import reconstruction_targets
 from ganforge.recipes.base import RECIPES
+from ganforge.recipes.conditional import ProjectionGAN
 from ganforge.recipes.gan import GAN
 
 
@@ -47,9 +53,14 @@ class FastGAN(GAN):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if not hasattr(self.D, "reconstruct"):
+        if not hasattr(self.reconstructor, "reconstruct"):
             raise GanforgeError(f"Recipe fastgan needs a discriminator with reconstruction decoders, which "
                                 f"model.arch={self.cfg.model.arch!r} lacks; set model.arch=fastgan.")
+
+    @property
+    def reconstructor(self) -> torch.nn.Module:
+        """The FastGAN discriminator whose decoders rebuild the reals (D itself here)."""
+        return self.D
 
     def d_penalties(self, real: torch.Tensor, real_seen: torch.Tensor, fake_seen: torch.Tensor,
                     real_logits: torch.Tensor) -> dict[str, tuple[float, torch.Tensor]]:
@@ -69,6 +80,28 @@ class FastGAN(GAN):
         if self.opts.recon_batch:
             x = x[: self.opts.recon_batch]
         part = int(torch.randint(4, (1,)))
-        _, whole, piece = self.D.reconstruct(x, part)
+        _, whole, piece = self.reconstructor.reconstruct(x, part)
         whole_target, piece_target = reconstruction_targets(x, part)
         return F.l1_loss(whole.float(), whole_target.float()) + F.l1_loss(piece.float(), piece_target.float())
+
+
+@RECIPES.register("fastgan-cond")
+class ConditionalFastGAN(FastGAN, ProjectionGAN):
+    """FastGAN with class labels: conditional batch norm in G, projection D, the reconstruction term on D's maps."""
+
+    @dataclass
+    class Options(FastGAN.Options, ProjectionGAN.Options):
+        pass
+
+    @classmethod
+    def check_options(cls, opts) -> None:
+        super().check_options(opts)
+        probe = (3, 8, 8)  # any image shape: does the label change what the base D reads?
+        if tuple(D_CONDITIONING.get(opts.d_conditioning).input_shape(probe, 2)) != probe:
+            raise GanforgeError(f"Recipe fastgan-cond rebuilds the images D reads, which d_conditioning "
+                                f"{opts.d_conditioning!r} widens with label channels; set recipe.d_conditioning=projection.")
+
+    @property
+    def reconstructor(self) -> torch.nn.Module:
+        """The FastGAN discriminator inside the conditional wrapper: the decoders read its unconditional maps."""
+        return self.D.net

@@ -25,6 +25,8 @@ from ganforge.regularizers import clip_weights_
 class WGAN(GAN):
     """Wasserstein loss + critic weight clipping after every critic step."""
 
+    wasserstein, clips_weights = True, True
+
     @dataclass
     class Options(GAN.Options):
         loss: str = "wasserstein"

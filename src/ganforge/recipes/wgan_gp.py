@@ -29,6 +29,8 @@ from ganforge.regularizers import gradient_penalty
 class WGANGP(GAN):
     """Wasserstein loss + gradient penalty on real/fake interpolates."""
 
+    wasserstein, has_gradient_penalty = True, True
+
     @dataclass
     class Options(GAN.Options):
         loss: str = "wasserstein"

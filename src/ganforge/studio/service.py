@@ -10,7 +10,11 @@ Everything that arrives from the browser is untrusted and checked here:
   images and :data:`MAX_FRAMES` animation frames per request, truncation off
   or in [0.05, 4];
 - models are loaded with :func:`ganforge.load` (safetensors + JSON, never a
-  pickle), on the CPU unless told otherwise.
+  pickle), on the CPU unless told otherwise; a run's kind (a generator, or an
+  image-to-image translator: pix2pix / CycleGAN) is read from its model.json,
+  so each tab lists and serves only its own kind;
+- an uploaded or drawn image is checked by :mod:`ganforge.studio.uploads`
+  (an image, within the pixel limit) before it is decoded.
 
 Each failure is a :class:`StudioError` with one sentence the UI shows as is.
 """
@@ -24,23 +28,25 @@ import tempfile
 import threading
 import uuid
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
 from ganforge import limits
 from ganforge.errors import GanforgeError
+from ganforge.studio import uploads
+from ganforge.studio.errors import StudioError
 
 MAX_IMAGES = 64  # images per "Generate"
 MAX_SEED = 2**31 - 1
 MAX_STEPS = 120  # frames from one seed to the next
 MAX_FPS = 50
-MAX_BODY_BYTES = 1 << 20  # largest HTTP request body the server accepts (the UI sends a few hundred bytes)
 KEEP_FILES = 200  # generated files kept in the output folder; older ones are deleted
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}$")
 _CHECKPOINT = re.compile(r"^step_\d{1,12}$")
-
-
-class StudioError(GanforgeError):
-    """A request the studio refuses, with the reason in one sentence."""
+GENERATOR, TRANSLATOR = "generator", "translator"  # the kinds of run, as model.json's generator "kind" names them
+# What each kind is and which tab shows it, for the message when a run is asked for in the wrong tab.
+_KIND_TEXT = {GENERATOR: "a generator run; open it in the Generate tab",
+              TRANSLATOR: "an image-to-image translation run (pix2pix / CycleGAN); open it in the Translate tab"}
 
 
 # ---------------------------------------------------------------- validation of plain values
@@ -144,6 +150,41 @@ def find_model_dir(run: Path, root: Path, which: str = "latest") -> Path | None:
     return folder
 
 
+def model_kind(folder: Path) -> str:
+    """TRANSLATOR when checkpoint ``folder``'s model.json describes a translator, else GENERATOR (no weights read).
+
+    An unreadable model.json counts as a generator: the run stays listed where
+    it always was and loading it gives the one-line reason.
+    """
+    from ganforge.training import checkpoint as ckpt
+
+    try:
+        spec = ckpt.load_meta(folder).get("generator")
+    except (GanforgeError, AttributeError):
+        return GENERATOR
+    return TRANSLATOR if isinstance(spec, dict) and spec.get("kind") == TRANSLATOR else GENERATOR
+
+
+def check_direction(model, direction) -> str:
+    """The translator's first direction when none is given, else one of ``model.directions``."""
+    if direction is None or direction == "":
+        return model.directions[0]
+    if not isinstance(direction, str) or direction not in model.directions:
+        raise StudioError(f"This run translates {' and '.join(model.directions)}, not {direction!r}; choose one of those.")
+    return direction
+
+
+@dataclass(frozen=True)
+class Translation:
+    """The files of one translation: the input as the model saw it and the output, both upscaled for the page,
+    and the output at the model's size with provenance (what ``ganforge translate`` writes) to download."""
+
+    input_view: Path
+    output_view: Path
+    download: Path
+    direction: str
+
+
 def is_run(path: Path, root: Path) -> bool:
     """A folder (not hidden, inside ``root`` after symlinks) with a loadable checkpoint or saved model."""
     return (path.is_dir() and not path.name.startswith(".") and _inside(path, root)
@@ -175,13 +216,14 @@ class Studio:
 
     # -- runs and checkpoints
 
-    def list_runs(self) -> list[str]:
-        """Names of the sub-folders of the root that are runs (or saved models), sorted."""
+    def list_runs(self, kind: str | None = GENERATOR) -> list[str]:
+        """Names of the sub-folders of the root that are runs (or saved models) of ``kind`` (None: any), sorted."""
         try:
             entries = sorted(self.root.iterdir(), key=lambda p: p.name)
         except OSError:
             return []
-        return [p.name for p in entries if _NAME.match(p.name) and is_run(p, self.root)]
+        runs = [p for p in entries if _NAME.match(p.name) and is_run(p, self.root)]
+        return [p.name for p in runs if kind is None or model_kind(find_model_dir(p, self.root)) == kind]
 
     def resolve_run(self, name) -> Path:
         """A run name from the browser -> its folder, or StudioError."""
@@ -216,12 +258,14 @@ class Studio:
             raise StudioError(f"Run {run.name!r} has no checkpoint {checkpoint!r}; choose one from the list.")
         return run, checkpoint
 
-    def model(self, name, checkpoint="latest"):
-        """The loaded generator (cached: the last ``cache_size`` used)."""
+    def model(self, name, checkpoint="latest", kind: str = GENERATOR):
+        """The loaded model, a generator or a translator as ``kind`` asks (cached: the last ``cache_size`` used)."""
         from ganforge.api import load
 
         run, checkpoint = self.check_checkpoint(name, checkpoint)
         folder = find_model_dir(run, self.root, checkpoint)
+        if (found := model_kind(folder)) != kind:
+            raise StudioError(f"Run {run.name!r} is {_KIND_TEXT[found]}.")
         stamp = (folder / "model.safetensors").stat().st_mtime_ns
         key = (str(folder), stamp)
         with self._lock:
@@ -259,6 +303,13 @@ class Studio:
         if not 0 <= index < num_classes:
             raise StudioError(f"Class must be between 0 and {num_classes - 1}, got {index}.")
         return index
+
+    def translator_info(self, name, checkpoint="latest") -> dict:
+        """What the Translate tab shows about a translation run: step, image size and channels, directions."""
+        model = self.model(name, checkpoint, kind=TRANSLATOR)
+        return {"run": Path(name).name, "checkpoint": model.source.name, "step": model.meta.get("step"),
+                "translator": model.meta["generator"]["translator"], "size": model.size,
+                "channels": model.channels, "directions": model.directions}
 
     # -- making pictures
 
@@ -302,55 +353,34 @@ class Studio:
         return save_gif(frames, self._out(f"walk-{seed_a}-{seed_b}", ".gif"), fps=fps, metadata=meta)
 
 
+    def translate(self, name, checkpoint="latest", image=None, direction=None) -> Translation:
+        """Translate an uploaded file or a drawn sketch (see :func:`uploads.image_file`) with a translation run.
+
+        The input is decoded like ``ganforge translate`` decodes a file (the
+        model's channels, centre square, its size) and translated exactly as
+        ``TranslatorModel.translate_images`` does; the download is written by
+        the CLI's own :func:`ganforge.translate.commands.save_translation`.
+        """
+        import torch
+
+        from ganforge.art.grid import make_grid, save_image
+        from ganforge.translate.commands import save_translation
+
+        model = self.model(name, checkpoint, kind=TRANSLATOR)
+        direction = check_direction(model, direction)
+        self._prune()
+        source = uploads.image_file(image, self.out_dir)
+        x = torch.from_numpy(uploads.decode(source, model.size, model.channels))[None]  # uint8 (1, C, size, size)
+        y = model.translate_images(x, direction)  # uint8 (1, C, size, size)
+        stem, scale = f"{check_run_name(name)}-{direction}", _scale(model)
+        return Translation(
+            input_view=save_image(make_grid(x, nrow=1, padding=0), self._out(f"{stem}-input", ".png"), scale=scale),
+            output_view=save_translation(model, y, self._out(f"{stem}-view", ".png"), direction, source, scale),
+            download=save_translation(model, y, self._out(stem, ".png"), direction, source),
+            direction=direction)
+
+
 def _scale(model) -> int:
     """Upscale small images in grids so 28x28 digits are visible in the page (nearest)."""
     h = model.shape[-1]
     return 4 if h <= 32 else 2 if h <= 64 else 1
-
-
-# ---------------------------------------------------------------- request size limit (ASGI)
-
-
-class BodyLimit:
-    """ASGI middleware: refuse HTTP requests whose body exceeds ``max_bytes`` with 413.
-
-    A declared Content-Length over the limit is refused before reading.  Any
-    other body (chunked, or a Content-Length that lies) is read here first, at
-    most ``max_bytes`` of it, and replayed to the app: so a body that turns out
-    too large is answered 413 before the app has seen a byte of it (raising
-    inside the app's ``receive`` would reach the client as a 500).
-    """
-
-    def __init__(self, app, max_bytes: int = MAX_BODY_BYTES) -> None:
-        self.app, self.max_bytes = app, max_bytes
-
-    async def __call__(self, scope, receive, send):
-        if scope.get("type") != "http":
-            return await self.app(scope, receive, send)
-        headers = dict(scope.get("headers") or [])
-        length = headers.get(b"content-length")
-        if length is not None and (not length.strip().isdigit() or int(length) > self.max_bytes):
-            return await _refuse(send, self.max_bytes)
-        buffered, seen = [], 0
-        while True:
-            message = await receive()
-            buffered.append(message)
-            if message.get("type") != "http.request":
-                break  # e.g. http.disconnect: let the app see it
-            seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                return await _refuse(send, self.max_bytes)
-            if not message.get("more_body"):
-                break
-
-        async def replay():
-            return buffered.pop(0) if buffered else await receive()
-
-        return await self.app(scope, replay, send)
-
-
-async def _refuse(send, max_bytes: int) -> None:
-    body = f"Request too large (limit {max_bytes} bytes).".encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})

@@ -51,10 +51,13 @@ def resolve_precision(device: torch.device, precision: str) -> str:
     return "fp32"
 
 
-def autocast(device: torch.device, precision: str):
-    """Mixed-precision context for the forward passes; fp32 is a no-op."""
+def autocast(device: torch.device, precision: str, cache: bool = True):
+    """Mixed-precision context for the forward passes; fp32 is a no-op.
+
+    ``cache=False`` turns off autocast's cache of cast weights, which CUDA-graph capture requires.
+    """
     if precision == "fp32":
         return contextlib.nullcontext()
     if precision == "fp16" and device.type == "cpu":
         raise GanforgeError("train.precision=fp16 is for GPUs; on CPU use bf16 or fp32.")
-    return torch.autocast(device_type=device.type, dtype=_DTYPES[precision])
+    return torch.autocast(device_type=device.type, dtype=_DTYPES[precision], cache_enabled=cache)

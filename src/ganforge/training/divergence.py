@@ -129,7 +129,7 @@ def _rollback(trainer, checkpoint: Path, first: int | None) -> None:
     trainer.lr_scale, trainer.rollbacks = scale * 0.5, rollbacks + 1
     trainer.guard.reset()
     trainer._bad_in_a_row = 0
-    trainer._sums, trainer._sum_steps = {}, 0
+    trainer.sums.reset()
     trainer.run.truncate_metrics(trainer.step)
     tqdm.write(f"Diverged at step {first}: rolled back to {checkpoint.name} with learning rates x{trainer.lr_scale:g} "
                f"(rollback {trainer.rollbacks} of at most {trainer.cfg.train.max_rollbacks}).")

@@ -17,6 +17,7 @@ import torch
 from ganforge import __version__
 from ganforge.errors import GanforgeError
 from ganforge.training import checkpoint as ckpt
+from ganforge.training.optim import plain_state_dict
 
 FORMAT = 2
 
@@ -40,7 +41,7 @@ def save(trainer, best: bool = False) -> Path:
         modules[ema_key(trainer)] = trainer.ema.shadow
     state = {
         "format": FORMAT, "step": trainer.step, "elapsed": trainer.elapsed,
-        **{f"optim_{g}": opt.state_dict() for g, opt in trainer.optimizers.items()},
+        **{f"optim_{g}": plain_state_dict(opt) for g, opt in trainer.optimizers.items()},
         **{f"scaler_{g}": scaler.state_dict() for g, scaler in trainer.scalers.items()},
         "rng_cpu": torch.get_rng_state(),
         "rng_cuda": torch.cuda.get_rng_state_all() if trainer.device.type == "cuda" else [],
@@ -88,3 +89,6 @@ def restore(trainer, path: Path) -> None:
     if trainer.health and state.get("health"):
         trainer.health.load_state_dict(state["health"])
     trainer.batches.reset()
+    trainer.lrs.forget()  # the optimisers' param groups were replaced: write the lrs again
+    if trainer.graphs is not None:
+        trainer.graphs.reset()  # the graphs point at the optimiser state just replaced

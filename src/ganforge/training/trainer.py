@@ -1,9 +1,11 @@
 """The generic training loop.  It knows no recipe, loss or architecture by name.
 
-(About 420 lines: the loop, one update, the log row and the hooks that feed the
-evaluator, the health monitor and TensorBoard belong together; the run
-directory, checkpoint contents, divergence policy, precision probe, sample
-rendering and signals live in their own modules next to it.)
+The loop and the order of things in a step live here; one optimiser update
+is ``training/update.py`` (captured in CUDA graphs by ``training/graphs.py``),
+the on-device batches ``data/device_data.py``, the evaluator, health monitor,
+TensorBoard and the log interval's sums ``training/observers.py``; the run
+directory, checkpoint contents, divergence policy, precision probe and sample
+rendering have their own modules next to it.
 
 One training step = ``n_critic`` updates of optimiser group "d", then one of
 group "g", then the EMA of the recipe's sampling net.  The recipe declares its
@@ -23,7 +25,6 @@ checkpoint first.  The run directory (lock, overwrite, log) is
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 from pathlib import Path
@@ -33,18 +34,20 @@ from tqdm import tqdm
 
 from ganforge.config import Config, to_yaml
 from ganforge.data import IndexSampler, load_dataset
+from ganforge.data import device_data
 from ganforge.errors import GanforgeError
 from ganforge.recipes import build_recipe
 from ganforge.training import checkpoint as ckpt
-from ganforge.training import distributed, state
-from ganforge.training.device import autocast, resolve_device
+from ganforge.training import distributed, graphs, observers, state
+from ganforge.training.device import resolve_device
 from ganforge.training.precision import choose as choose_precision
-from ganforge.training.divergence import NonFiniteGuard, act_on_divergence, gradient_norm, guarded_step, is_finite, update_ratio
+from ganforge.training.divergence import NonFiniteGuard, act_on_divergence, update_ratio
 from ganforge.training.ema import EMA
-from ganforge.training.optim import build_optimizer, set_lr
+from ganforge.training.optim import LearningRates, build_optimizer
 from ganforge.training.report import write_report
 from ganforge.training.rundir import RunDirectory
-from ganforge.training.samples import POINTS_IN_SCATTER, RecipeSampler, fixed_latents, grid_tensor, render, write_samples
+from ganforge.training.samples import POINTS_IN_SCATTER, fixed_latents, grid_tensor, render, write_samples
+from ganforge.training.update import optimizer_update
 from ganforge.training.stopping import StopRequest
 
 GROUP_CONFIG = {"d": "optim_d", "g": "optim_g"}  # optimiser group -> its config section
@@ -105,11 +108,16 @@ class Trainer:
         self.groups = {g: [self.recipe.nets[name] for name in names] for g, names in self.recipe.optimized.items()}
         self.params = {g: [p for net in nets for p in net.parameters()] for g, nets in self.groups.items()}
         self.optimizers = {g: build_optimizer(self.params[g], getattr(cfg, GROUP_CONFIG[g])) for g in self.groups}
+        self.lrs = LearningRates(self.optimizers, {g: getattr(cfg, GROUP_CONFIG[g]) for g in self.groups})
         self.scalers = {g: torch.amp.GradScaler(self.device.type, enabled=self.precision == "fp16") for g in self.groups}
         sampling = self.recipe.nets[self.recipe.sampling_net]
         self.ema = EMA(sampling, t.ema_decay, t.ema_start) if t.ema_decay > 0 else None
         self.sampler = IndexSampler(len(self.data), t.seed)
-        self.batches = self.data.batches(self.sampler, t.batch_size, self.dist.rank, self.dist.world_size, cfg.data.workers)
+        self.batches, data_path = device_data.batches(self.data, self.sampler, t.batch_size, self.device, t.data_on_device,
+                                                      self.dist.rank, self.dist.world_size, cfg.data.workers)
+        use_graphs, graphs_why = graphs.resolve(self)
+        self.graphs = graphs.GraphedUpdates(self) if use_graphs else None
+        self.speed_line = f"{data_path}; {graphs_why}"  # printed once when the run starts
         n_fixed = t.grid_size if self.data.is_image else POINTS_IN_SCATTER
         self.fixed_labels = self.recipe.grid_labels(n_fixed)  # conditional: one class per grid row
         if self.fixed_labels is not None:
@@ -120,14 +128,11 @@ class Trainer:
         self.guard = NonFiniteGuard(self.device)
         self.lr_scale, self.rollbacks = 1.0, 0  # divergence rollbacks halve the learning rates
         self._bad_in_a_row = 0
-        self._sums: dict[str, torch.Tensor] = {}
-        self._sum_steps = 0
-        self._weights_before: dict[str, list[torch.Tensor]] = {}
-        self._pending_signals: dict[str, float] = {}  # health signals of the last sample grid
-        self.evaluator = self._build_evaluator() if t.eval_every and self.dist.is_main else None
+        self.sums = observers.IntervalSums()
+        self.evaluator = observers.build_evaluator(self)
         self.best_fid = float("inf")
-        self.health = self._build_health() if t.health != "off" and self.dist.is_main else None
-        self.tensorboard = self._build_tensorboard() if t.tensorboard and self.dist.is_main else None
+        self.health = observers.build_health(self)
+        self.tensorboard = observers.build_tensorboard(self)
 
     # -------------------------------------------------- shortcuts (API, tests)
 
@@ -170,19 +175,25 @@ class Trainer:
         if t.progress and main:
             tqdm.write(f"Training {self.cfg.name} on {self.device} in {self.precision} ({self.precision_reason}), "
                        f"{len(self.data)} samples -> {self.run_dir}")
+            tqdm.write(f"speed: {self.speed_line}")
         bar = tqdm(total=t.steps, initial=self.step, disable=not (t.progress and main), dynamic_ncols=True,
                    desc=self.cfg.name, mininterval=0.1 if sys.stderr.isatty() else 30.0)  # quiet in log files
         interval_start, interval_steps = time.perf_counter(), 0
         try:
             with self.stop:
                 while self.step < t.steps and not self.stop.requested:
+                    if self.health is not None and self.health.due(self.step):  # G at init, then every train.health_every
+                        samples = render(self.recipe, self.sampling_generator, self.fixed_z, self.fixed_labels, self.device)
+                        row = {"step": self.step, **self.health.sample_signals(self.step, samples)}
+                        self.run.append(row)
+                        self._observe_health(row, bar)
                     self.train_step()
                     self.step += 1
                     interval_steps += 1
                     bar.update(1)
                     last = self.step == t.steps
                     if (self.step % t.sample_every == 0 or last) and self.dist.is_main:
-                        self.save_samples()  # before the log row: its health signals join that row
+                        self.save_samples()
                     if self.step % t.log_every == 0 or last:
                         seconds = time.perf_counter() - interval_start
                         self.elapsed += seconds
@@ -204,7 +215,7 @@ class Trainer:
         """Evaluation and checkpoints due at this step (rank 0 writes)."""
         t = self.cfg.train
         evaluated = self.evaluator is not None and (self.step % t.eval_every == 0 or last)
-        is_best = self._evaluate() if evaluated else False
+        is_best = observers.evaluate(self) if evaluated else False
         if self.step % t.checkpoint_every == 0 or last or is_best:
             self.save_checkpoint(best=is_best)
 
@@ -231,7 +242,7 @@ class Trainer:
     def train_step(self) -> None:
         """One training step (public for benchmarks): n_critic "d" updates, one "g" update, the EMA."""
         t = self.cfg.train
-        self._set_learning_rates()
+        self.lrs.apply(self.step, t.steps, self.lr_scale)
         measure = (self.step + 1) % t.log_every == 0  # update ratios: only on the step before a log row
         for _ in range(t.n_critic):
             real, labels = self.batches.next(self.device)
@@ -244,71 +255,37 @@ class Trainer:
         self.recipe.after_g_step()
         if self.ema:
             self.ema.update(self.recipe.nets[self.recipe.sampling_net], self.step)
-        self._accumulate({**{f"d/{k}": v for k, v in d_logs.items()}, **{f"g/{k}": v for k, v in g_logs.items()}})
-
-    def _set_learning_rates(self) -> None:
-        for group, opt in self.optimizers.items():
-            set_lr(opt, getattr(self.cfg, GROUP_CONFIG[group]), self.step, self.cfg.train.steps, scale=self.lr_scale)
+        self.sums.add({**{f"d/{k}": v for k, v in d_logs.items()}, **{f"g/{k}": v for k, v in g_logs.items()}})
 
     def _update(self, group: str, step_fn, real, labels, measure: bool = False) -> dict[str, torch.Tensor]:
-        """One optimiser step of ``group``'s nets, the others frozen; returns detached logs (device tensors)."""
-        t = self.cfg.train
-        optimizer, scaler, params = self.optimizers[group], self.scalers[group], self.params[group]
-        for g, nets in self.groups.items():
-            for net in nets:
-                net.requires_grad_(g == group)  # no wasted gradients for the other nets
-        optimizer.zero_grad(set_to_none=True)
-        logs: dict[str, torch.Tensor] = {}
-        label_chunks = labels.chunk(t.grad_accum) if labels is not None else [None] * t.grad_accum
-        for x, y in zip(real.chunk(t.grad_accum), label_chunks):
-            with autocast(self.device, self.precision):
-                out = step_fn(x, y, self.step)
-            scaler.scale(out["loss"] / t.grad_accum).backward()
-            for key, value in out.items():
-                logs[key] = logs.get(key, 0.0) + value.detach().float() / t.grad_accum
-        if self.dist.enabled:
-            for net in self.groups[group]:
-                distributed.average_gradients(net, self.dist.world_size)
-        scaler.unscale_(optimizer)
-        norm = gradient_norm(params)
-        if t.grad_clip > 0:
-            torch.nn.utils.clip_grads_with_norm_(params, t.grad_clip, norm)
-        ok = is_finite(logs["loss"]) if scaler.is_enabled() else is_finite(logs["loss"], norm)
+        """One optimiser step of ``group``'s nets, the others frozen; returns detached logs (device tensors).
+
+        Captured and replayed as a CUDA graph when ``self.graphs`` is on, else eager (``training/update.py``).
+        """
+        params = self.params[group]
+        before = [p.detach().clone() for p in params] if measure else None  # weights change only at the step
+        if self.graphs is not None:
+            logs, ok = self.graphs.update(group, step_fn, real, labels)
+        else:
+            logs, ok = optimizer_update(self, group, step_fn, real, labels)
         self.guard.record(ok, self.step)
-        if measure:
-            self._weights_before[group] = [p.detach().clone() for p in params]
-        guarded_step(optimizer, ok, scaler)
-        logs["grad_norm"] = torch.where(torch.isfinite(norm), norm, torch.zeros_like(norm))
-        if measure:
-            logs["update_ratio"] = update_ratio(self._weights_before.pop(group), params)
+        if before is not None:
+            logs["update_ratio"] = update_ratio(before, params)
         return logs
 
     # --------------------------------------------------------------- logging
 
-    def _accumulate(self, logs: dict[str, torch.Tensor]) -> None:
-        # Sums stay on the device: no host sync until the next log line. A non-finite
-        # step makes its interval's mean non-finite (logged as "nan"/"inf" text).
-        for key, value in logs.items():
-            self._sums[key] = self._sums.get(key, 0.0) + value
-        self._sum_steps += 1
-
     def synchronize(self) -> None:
         """Wait for the queued device work of the steps so far (benchmarks time with this)."""
-        if self._sums:
-            float(next(iter(self._sums.values())))
+        self.sums.synchronize()
 
     def _log(self, images_per_s: float, bar=None) -> dict:
+        lrs = {g: float(opt.param_groups[0]["lr"]) for g, opt in self.optimizers.items()}  # a tensor lr under CUDA graphs
         row = {"step": self.step, "time_s": round(self.elapsed, 3), "images_per_s": round(images_per_s, 2),
-               "lr_g": self.opt_g.param_groups[0]["lr"], "lr_d": self.opt_d.param_groups[0]["lr"]}
+               "lr_g": lrs["g"], "lr_d": lrs["d"]}
         if self.dist.enabled:
-            self._sums = distributed.average_logs(self._sums, self.dist.world_size)
-        ratios = {k for k in self._sums if k.endswith("update_ratio")}  # measured once per interval
-        for key, total in self._sums.items():
-            value = float(total) / (1 if key in ratios else max(self._sum_steps, 1))
-            row[key] = value if math.isfinite(value) else str(value)
-        self._sums, self._sum_steps = {}, 0
-        row.update(self._pending_signals)
-        self._pending_signals = {}
+            self.sums.sums = distributed.average_logs(self.sums.sums, self.dist.world_size)
+        row.update(self.sums.means())
         bad, first = self.guard.read()
         row["nonfinite_steps"] = bad
         if first is not None:
@@ -322,17 +299,7 @@ class Trainer:
         return row
 
     def _observe_health(self, row: dict, bar=None) -> None:
-        """Feed a logged row to the health monitor; print each new diagnosis once, act on serious ones."""
-        if self.health is None:
-            return
-        for diagnosis in self.health.observe(row):
-            line = diagnosis.line()
-            tqdm.write(f"health: {line}")
-            if bar is not None:
-                bar.set_description_str(f"{self.cfg.name} [{diagnosis.name}]", refresh=False)
-            if diagnosis.serious and self.cfg.train.health == "stop" and diagnosis.name != "divergence":
-                tqdm.write("Stopping (train.health=stop); resume with --resume after changing the settings.")
-                self.stop.request()
+        observers.observe_health(self, row, bar)
 
     # ------------------------------------------------------------ divergence
 
@@ -340,51 +307,11 @@ class Trainer:
         """Past ``train.max_bad_steps`` non-finite steps: roll back or stop (``training/divergence.py``)."""
         act_on_divergence(self, row)
 
-    # ------------------------------------------------------------ evaluation
-
-    def _build_evaluator(self):
-        from ganforge.metrics.evaluate import TrainingEvaluator  # heavy: only when asked for
-
-        return TrainingEvaluator(self.cfg)
-
-    def _build_health(self):
-        try:
-            from ganforge.health import HealthMonitor
-        except ImportError:
-            return None
-        return HealthMonitor(self.cfg, self.data, self.device)
-
-    def _build_tensorboard(self):
-        try:
-            from ganforge.training.tensorboard import TensorBoardLogger
-        except ImportError:
-            raise GanforgeError("train.tensorboard=true needs TensorBoard: pip install 'ganforge[tensorboard]'.") from None
-        return TensorBoardLogger(self.run_dir, self.cfg)
-
-    def _evaluate(self) -> bool:
-        """Metrics of the sampling generator into metrics.jsonl; True when FID improved (a new best)."""
-        G = self.sampling_generator
-        was_training = G.training
-        G.eval()
-        try:
-            num_classes = self.data.num_classes if self.fixed_labels is not None else 0
-            results = self.evaluator(RecipeSampler(self.recipe, G, num_classes), self.cfg.model.z_dim, self.step)
-        finally:
-            G.train(was_training)
-        fid = results.get("fid")
-        is_best = fid is not None and fid < self.best_fid
-        if is_best:
-            self.best_fid = fid
-        row = {"step": self.step, **{f"eval/{k}": v for k, v in results.items()}}
-        self.run.append(row)
-        if self.tensorboard:
-            self.tensorboard.scalars(self.step, row)
-        self._observe_health(row)
-        return is_best
+    # --------------------------------------------------------------- samples
 
     @torch.no_grad()
     def save_samples(self) -> Path:
-        """Sample grid (images) or scatter plot (points) from the fixed latents; health signals from them."""
+        """Sample grid (images) or scatter plot (points) from the fixed latents."""
         samples = render(self.recipe, self.sampling_generator, self.fixed_z, self.fixed_labels, self.device)
         per_row = len(samples) // self.data.num_classes if self.fixed_labels is not None else None
         meta = {"run": self.cfg.name, "step": self.step, "seed": self.cfg.train.seed}
@@ -392,8 +319,6 @@ class Trainer:
         out = write_samples(samples, self.run_dir / "samples" / f"step_{self.step:06d}.png", meta, real, per_row)
         if self.tensorboard and samples.dim() == 4:
             self.tensorboard.images(self.step, grid_tensor(samples, per_row))
-        if self.health is not None:  # logged with the next row (no extra rows in metrics.jsonl)
-            self._pending_signals.update(self.health.sample_signals(self.step, samples))
         return out
 
     # ----------------------------------------------------------- checkpoints

@@ -67,8 +67,6 @@ def translate_files(model, inputs: list[str], out: Path, direction: str, scale: 
     """Translate every input into ``out``; returns (written files, number of unreadable inputs skipped)."""
     import torch
 
-    from ganforge.art import provenance
-    from ganforge.art.grid import make_grid, save_image
     from ganforge.data.folder import decode_image
 
     written, skipped = [], 0
@@ -78,10 +76,19 @@ def translate_files(model, inputs: list[str], out: Path, direction: str, scale: 
             skipped += 1
             continue
         image = model.translate_images(torch.from_numpy(decoded.copy())[None], direction)  # (1, C, size, size) uint8
-        meta = provenance.provenance(model, "translation", direction=direction, input=path.name,
-                                     input_sha256=sha256_of(path), scale=scale)
-        written.append(save_image(make_grid(image, nrow=1, padding=0), out / name, provenance.to_text(meta), scale=scale))
+        written.append(save_translation(model, image, out / name, direction, path, scale))
     return written, skipped
+
+
+def save_translation(model, image, out: Path, direction: str, source: Path, scale: int = 1) -> Path:
+    """Write one translated uint8 image (1, C, H, W) as the PNG ``out`` with the provenance of ``source``, its input file
+    (the studio's Translate tab writes the same file, so a picture is traced the same way from either)."""
+    from ganforge.art import provenance
+    from ganforge.art.grid import make_grid, save_image
+
+    meta = provenance.provenance(model, "translation", direction=direction, input=source.name,
+                                 input_sha256=sha256_of(source), scale=scale)
+    return save_image(make_grid(image, nrow=1, padding=0), out, provenance.to_text(meta), scale=scale)
 
 
 def cmd_translate(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ import torch.nn as nn
 from PIL import Image
 
 from ganforge.data.base import from_uint8_images, to_uint8_images
-from ganforge.data.folder import _fit_square, _to_mode, decode_image
+from ganforge.data.folder import decode_image, fit_square, to_mode
 from ganforge.data.registry import convert_channels, resize_square
 from ganforge.errors import GanforgeError
 from ganforge.nets.translation import build_translator
@@ -90,7 +90,7 @@ class TranslatorModel:
     def _decode(self, item) -> torch.Tensor:
         """One file or PIL image -> uint8 (C, size, size), decoded like the folder data source."""
         if isinstance(item, Image.Image):
-            image = _fit_square(_to_mode(item, self.channels), self.size)
+            image = fit_square(to_mode(item, self.channels), self.size)
             array = torch.from_numpy(np.asarray(image, dtype=np.uint8).copy())
             return array[None] if array.dim() == 2 else array.permute(2, 0, 1)
         path = Path(item)
@@ -159,3 +159,17 @@ def load_translator(folder: Path, meta: dict, weights: dict, device: str | torch
                                 f"({str(exc).splitlines()[0]}).") from None
         nets[direction] = net
     return TranslatorModel(nets, {**meta, "generator": spec}, folder).to(device)
+
+
+def load_model(path: Path | str, checkpoint: str = "latest", device: str | torch.device = "cpu"):
+    """A run's model by its model.json kind: a :class:`TranslatorModel` for pix2pix / CycleGAN runs, else
+    the :class:`ganforge.model.GeneratorModel`.  Below the API, so metrics can load either without it."""
+    from ganforge.model import build_model, model_kind, read_model
+
+    path = Path(path)
+    if not path.exists():
+        raise GanforgeError(f"{str(path)!r} does not exist; give a run directory such as runs/demo.")
+    folder, meta, spec = read_model(path, checkpoint)
+    if model_kind(spec).generator:
+        return build_model(folder, meta, spec, device)
+    return load_translator(folder, meta, ckpt.load_weights(folder), device)

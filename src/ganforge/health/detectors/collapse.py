@@ -1,19 +1,28 @@
-"""Mode collapse from the sample signals of the fixed-latent grids.
+"""Mode collapse from the sample signals of the fixed latents (logged every ``train.health_every`` steps).
 
 - total (``mode_collapse``): the samples' mean pairwise distance in the
-  domain feature space falls below ``TOTAL_DIVERSITY`` of the real data's
-  (the grid shows one sample over and over; stylegan3 #140 "total collapse").
-- partial (``partial_collapse``): toy2d has lost at least half of the modes it
-  once reached, or the class histogram of the samples sits far from uniform
-  (KL >= ``CLASS_KL_FRACTION`` of the one-class value log K), or diversity is
-  below ``PARTIAL_DIVERSITY``.  A total collapse is also a partial one; the
+  domain feature space is below ``TOTAL_DIVERSITY`` of the real data's
+  (the grid shows one sample over and over; stylegan3 #140 "total collapse");
+- partial (``partial_collapse``): toy2d covers some but at most half of its
+  modes (0 modes: G has not reached the data yet, or sits off it, which the
+  diversity shows),
+  or the class histogram of the samples sits far from uniform (KL >=
+  ``CLASS_KL_FRACTION`` of the one-class value log K), or diversity is below
+  ``PARTIAL_DIVERSITY``.  A total collapse is also a partial one; the
   monitor reports only the total one while it lasts.
 
-Thresholds: see BENCHMARKS.md, *Training health* — after their first 3
-grids, healthy runs measured stay at diversity >= 0.54 and class KL <= 0.54
-log K (a minimax ring8 run still spreading over half the ring); collapsed
-toy2d runs sit at diversity 0.05-0.3 and the collapsed MLP GAN on MNIST at
-KL = log 10 (one digit).
+Each condition counts only while its signal has **stalled**: it is no clear
+improvement on every earlier check (:func:`stalled`).  An untrained G is as
+collapsed as a constant one (diversity 0.004-0.04 of the data's at step 0
+on every benchmark preset, one class on MNIST), so a low value alone cannot
+tell a G that is still learning to spread from a collapsed one, and no
+number of first checks can safely be ignored (a G that spreads and then
+collapses does it in 100 steps on toy2d).  The trend can: a learning G's
+diversity grows by far more than ``RISE`` per check until it is near the
+data's; a collapsed G's stays flat or falls.  A constant G holds at its
+first check.
+
+Thresholds: see BENCHMARKS.md, *Training health*.
 """
 
 from __future__ import annotations
@@ -25,13 +34,28 @@ from ganforge.health.runinfo import RunInfo
 TOTAL_DIVERSITY = 0.3
 PARTIAL_DIVERSITY = 0.5
 CLASS_KL_FRACTION = 0.6  # KL >= 0.6 log K: the samples fill at most K^0.4 classes' worth (ring8 2.3, grid25 3.6, 10 classes 2.5)
-MODES_LOST = 0.5  # fraction of the best mode count below which modes count as lost
-MIN_MODES_REACHED = 4  # "lost half the modes" only means something once a few were found
-WARMUP_GRIDS = 3  # an untrained G is not collapsed: skip the first grids
+MODES_COVERED = 0.5  # toy2d: at most this fraction of the modes covered
+RISE = 1.25  # "improving": above 1.25x the best earlier value (diversity, modes) ...
+MIN_RISE = 0.02  # ... and by at least this much (a constant G's 0 -> 0.001 is not progress); modes: one more
+KL_DROP = 0.05  # class KL: improving when below the best earlier value by 5% of log K
 
 
-def _grids(history: History) -> int:
-    return len(history.values("health/diversity"))
+def stalled(history: History, key: str, lower_is_better: bool = False, scale: float = 1.0, rise: float = RISE,
+            min_rise: float = MIN_RISE) -> bool:
+    """Whether the latest value of ``key`` is no clear improvement on every earlier one (True at the first check).
+
+    Higher is better unless ``lower_is_better``: improving means above
+    ``rise`` x the best earlier value and by at least ``min_rise``; for class
+    KL (lower is better) at least ``KL_DROP * scale`` below the best earlier value.
+    """
+    values = history.values(key)
+    if len(values) < 2:
+        return True
+    current, earlier = values[-1], values[:-1]
+    if lower_is_better:
+        return current > min(earlier) - KL_DROP * scale
+    best = max(earlier)
+    return current <= max(rise * best, best + min_rise)
 
 
 @DETECTORS.register("mode_collapse")
@@ -41,9 +65,9 @@ class TotalCollapse(Detector):
 
     def check(self, history: History, run: RunInfo) -> dict | None:
         diversity = history.last("health/diversity")
-        if _grids(history) <= WARMUP_GRIDS or diversity is None or diversity >= TOTAL_DIVERSITY:
+        if diversity is None or diversity >= TOTAL_DIVERSITY or not stalled(history, "health/diversity"):
             return None
-        return {"diversity": diversity}
+        return {"diversity": diversity, "best_diversity": max(history.values("health/diversity"))}
 
 
 @DETECTORS.register("partial_collapse")
@@ -52,15 +76,16 @@ class PartialCollapse(Detector):
 
     def check(self, history: History, run: RunInfo) -> dict | None:
         diversity = history.last("health/diversity")
-        if _grids(history) <= WARMUP_GRIDS or diversity is None:
+        if diversity is None:
             return None
         evidence = {}
-        modes, best = history.last("health/modes"), history.peak.get("health/modes", 0.0)
-        if modes is not None and best >= MIN_MODES_REACHED and modes <= MODES_LOST * best:
-            evidence.update(modes=modes, best_modes=best)
+        modes, total = history.last("health/modes"), history.last("health/modes_total")
+        if modes and total and modes <= MODES_COVERED * total and stalled(history, "health/modes", rise=1.0, min_rise=0.5):
+            evidence.update(modes=modes, modes_total=total)
         kl, kl_max = history.last("health/class_kl"), history.last("health/class_kl_max")
-        if kl is not None and kl_max and kl >= CLASS_KL_FRACTION * kl_max:
+        if (kl is not None and kl_max and kl >= CLASS_KL_FRACTION * kl_max
+                and stalled(history, "health/class_kl", lower_is_better=True, scale=kl_max)):
             evidence.update(class_kl=kl, one_class_kl=kl_max)
-        if diversity < PARTIAL_DIVERSITY:
+        if diversity < PARTIAL_DIVERSITY and stalled(history, "health/diversity"):
             evidence.update(diversity=diversity)
         return evidence or None

@@ -1,0 +1,43 @@
+"""The classifier network's regularisers: Gaussian noise only while training, weight norm init."""
+
+import torch
+
+from ganforge.classify.net import ClassifierNet, GaussianNoise, NetSpec
+
+
+def _net(**spec) -> ClassifierNet:
+    torch.manual_seed(0)
+    net = ClassifierNet(NetSpec(hidden=[32, 16], num_classes=4, **spec))
+    net.init_from(torch.rand(64, 1, 28, 28) * 2 - 1)
+    return net
+
+
+def test_noise_layers_act_in_train_mode_only():
+    x = torch.rand(5, 1, 28, 28) * 2 - 1
+    net = _net()
+    net.train()
+    assert not torch.equal(net(x), net(x))  # fresh noise on every call
+    net.eval()
+    assert torch.equal(net(x), net(x))  # deterministic prediction
+    quiet = _net(input_noise=0.0, hidden_noise=0.0)
+    quiet.train()
+    train_out = quiet(x)
+    quiet.eval()
+    assert torch.allclose(train_out, quiet(x))  # with no noise, train mode is the same function
+
+
+def test_gaussian_noise_has_the_given_std():
+    layer = GaussianNoise(0.5).train()
+    torch.manual_seed(0)
+    noise = layer(torch.zeros(200_000))
+    assert abs(noise.std().item() - 0.5) < 0.01 and abs(noise.mean().item()) < 0.01
+    assert torch.equal(layer.eval()(torch.ones(3)), torch.ones(3))
+
+
+def test_weight_norm_init_standardises_the_first_layer():
+    x = torch.rand(256, 1, 28, 28) * 2 - 1
+    net = _net(input_noise=0.0, hidden_noise=0.0)
+    net.init_from(x)
+    pre = net.layers[0](net._input(x))  # (256, 32) pre-activations of the first hidden layer
+    assert torch.allclose(pre.mean(0), torch.zeros(32), atol=1e-4)
+    assert torch.allclose(pre.std(0), torch.ones(32), atol=1e-3)
