@@ -150,10 +150,12 @@ def measure(args, folder: Path, name: str, precision: str, batch: int, variants:
     results: dict[str, list[tuple[float, float]]] = {label: [] for label, _ in variants}
     if args.plain:
         results["plain loop"] = []
-    for _ in range(args.repeats):
+    for repeat in range(args.repeats):
         for label, extra in variants:
             with tempfile.TemporaryDirectory() as run_dir:
                 trainer = build(name, precision, batch, folder, args.device, args.set + extra, run_dir)
+                if repeat == 0:  # which paths this variant took (e.g. why CUDA graphs stayed off)
+                    print(f"# {name} {precision} batch {batch} {label or '-'}: {trainer.speed_line}", flush=True)
                 results[label].append(time_trainer(trainer, args.steps, args.device))
                 if args.plain and label == variants[0][0]:
                     results["plain loop"].append(time_steps(plain_step(trainer), args.steps, args.device))

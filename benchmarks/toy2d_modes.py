@@ -29,7 +29,7 @@ import multiprocessing
 import statistics
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import torch
@@ -127,15 +127,16 @@ def main() -> None:
             args.parallel, mp_context=multiprocessing.get_context("spawn"),
             initializer=torch.set_num_threads, initargs=(args.threads or torch.get_num_threads(),)) as pool:
         out_dir = Path(args.out_dir or tmp)
-        futures = {cell: [pool.submit(run_one, args.variant, *cell, args, seed, out_dir) for seed in range(args.seeds)]
-                   for cell in cells}
-        for (preset, remedy), runs in futures.items():
-            results = [f.result() for f in runs]
-            for seed, r in enumerate(results):  # one line per run, so a long benchmark shows its progress
-                print(json.dumps({"preset": preset, "remedy": remedy, "seed": seed, **r}), flush=True)
+        futures = {pool.submit(run_one, args.variant, *cell, args, seed, out_dir): (*cell, seed)
+                   for cell in cells for seed in range(args.seeds)}
+        for future in as_completed(futures):  # one line per run as it ends, so a long benchmark shows its progress
+            preset, remedy, seed = futures[future]
+            print(json.dumps({"preset": preset, "remedy": remedy, "seed": seed, **future.result()}), flush=True)
+        done = {key: future.result() for future, key in futures.items()}
+        for preset, remedy in cells:
+            results = [done[(preset, remedy, seed)] for seed in range(args.seeds)]
             rows.append(row(preset, remedy, results))
             raw[f"{preset}/{remedy}"] = results
-            print(f"done: {preset} {remedy}", flush=True)
 
     total = int(mode_centres(args.variant)[0].shape[0])
     print(f"\ntoy2d {args.variant}: {args.seeds} seed(s), {args.samples} samples counted; "

@@ -19,6 +19,22 @@ TINY_POINTS = [
     "train.batch_size=32", "train.log_every=1", "train.sample_every=2", "train.checkpoint_every=2",
     "train.progress=false", "train.device=cpu", "train.precision=fp32",
 ]
+# Class-conditional image runs: the tiny image nets, a sample grid of 2 samples for each of 10 classes.
+TINY_CONDITIONAL = TINY_IMAGE + ["train.grid_size=20"]
+# Image-to-image runs (pix2pix, CycleGAN) on a folder of 32 px pairs: width-4 translators, a 1-layer PatchGAN.
+TINY_TRANSLATION = [
+    "recipe.g.width=4", "recipe.d.width=4", "recipe.d.n_layers=1", "data.resolution=32",
+    "train.batch_size=4", "train.log_every=1", "train.sample_every=2", "train.checkpoint_every=2",
+    "train.grid_size=4", "train.progress=false", "train.device=cpu", "train.precision=fp32",
+]
+#: The shared tiny override lists by kind of data; later overrides win, so a test appends only what it changes.
+TINY = {"image": TINY_IMAGE, "points": TINY_POINTS, "conditional": TINY_CONDITIONAL, "translation": TINY_TRANSLATION}
+
+
+@pytest.fixture(scope="session")
+def tiny():
+    """{"image" | "points" | "conditional" | "translation": a copy of that tiny override list} (see TINY)."""
+    return {kind: list(overrides) for kind, overrides in TINY.items()}
 
 
 @pytest.fixture(autouse=True)
@@ -56,9 +72,7 @@ def tiny_points_config(tmp_path):
 
 
 # A tiny trained run shared by the art and studio tests (trained once per session, ~1 s each).
-TINY_RUN = ["data.limit=256", "model.z_dim=8", "model.g.width=8", "model.d.width=8", "train.batch_size=16",
-            "train.log_every=1", "train.sample_every=100", "train.checkpoint_every=2", "train.grid_size=16",
-            "train.progress=false", "train.device=cpu", "train.steps=4", "train.precision=fp32"]
+TINY_RUN = TINY_IMAGE + ["train.sample_every=100", "train.steps=4"]
 
 
 def _train_tiny(tmp_path_factory, preset: str, name: str):

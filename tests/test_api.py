@@ -39,24 +39,25 @@ def test_bad_sample_arguments(tiny_points_config):
         model.sample(0)
 
 
-POINTS = ["data.limit=64", "model.g.hidden=[8]", "model.d.hidden=[8]", "train.batch_size=16", "train.log_every=1",
-          "train.sample_every=100", "train.checkpoint_every=2", "train.progress=false", "train.device=cpu",
-          "train.precision=fp32"]
+SMALLER = ["data.limit=64", "model.g.hidden=[8]", "model.d.hidden=[8]", "train.batch_size=16",
+           "train.sample_every=100"]  # on top of conftest's TINY["points"]
 
 
-def test_train_a_preset_by_name_then_resume_it(tmp_path, monkeypatch):
+def test_train_a_preset_by_name_then_resume_it(tmp_path, monkeypatch, tiny):
     from ganforge.training.plots import read_metrics
 
+    points = tiny["points"] + SMALLER
+
     monkeypatch.chdir(tmp_path)  # runs/ is relative to the working folder
-    run = ganforge.train("toy2d-gan", POINTS + ["train.steps=2"], name="api")
+    run = ganforge.train("toy2d-gan", points + ["train.steps=2"], name="api")
     assert run.resolve() == (tmp_path / "runs" / "api").resolve()
-    again = ganforge.train("toy2d-gan", POINTS + ["train.steps=4"], name="api", resume=True)
+    again = ganforge.train("toy2d-gan", points + ["train.steps=4"], name="api", resume=True)
     assert again.resolve() == run.resolve()
     assert [r["step"] for r in read_metrics(run / "metrics.jsonl") if "d/loss" in r] == [1, 2, 3, 4]
-    straight = ganforge.train("toy2d-gan", POINTS + ["train.steps=4"], name="straight")
+    straight = ganforge.train("toy2d-gan", points + ["train.steps=4"], name="straight")
     assert torch.equal(ganforge.load(run).sample(8, seed=0), ganforge.load(straight).sample(8, seed=0))
     with pytest.raises(GanforgeError, match="already"):  # the same name without resume is not trained over
-        ganforge.train("toy2d-gan", POINTS + ["train.steps=4"], name="api")
+        ganforge.train("toy2d-gan", points + ["train.steps=4"], name="api")
 
 
 def test_generator_model_to_moves_the_generator(tiny_points_config):

@@ -10,14 +10,15 @@ from PIL import Image
 
 from ganforge.cli import main
 
-TINY = ["--set", "data.limit=128", "--set", "model.z_dim=8", "--set", "model.g.width=8", "--set", "model.d.width=8",
-        "--set", "train.batch_size=16", "--set", "train.steps=3", "--set", "train.progress=false",
-        "--set", "train.log_every=1", "--set", "train.device=cpu", "--set", "train.precision=fp32"]
+def as_cli(overrides: list[str]) -> list[str]:
+    """conftest's override lists as ``ganforge train`` arguments: ["--set", "a=1", "--set", "b=2", ...]."""
+    return [arg for override in overrides for arg in ("--set", override)]
 
 
 @pytest.fixture
-def trained_run(tmp_path):
-    assert main(["train", "--preset", "mnist-dcgan", "--name", "cli", "--out-dir", str(tmp_path), *TINY]) == 0
+def trained_run(tmp_path, tiny):
+    overrides = as_cli(tiny["image"] + ["data.limit=128", "train.steps=3"])
+    assert main(["train", "--preset", "mnist-dcgan", "--name", "cli", "--out-dir", str(tmp_path), *overrides]) == 0
     return tmp_path / "cli"
 
 

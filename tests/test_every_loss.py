@@ -25,3 +25,23 @@ def test_each_player_improves_by_moving_the_logits_its_way(name):
     better_d = loss.d_loss(real + 0.5, fake - 0.5)  # D tells them apart a little better
     assert better_d < loss.d_loss(real, fake)
     assert loss.g_loss(fake + 0.5) < loss.g_loss(fake)  # G's fakes look a little more real to D
+
+
+@pytest.mark.parametrize("name", LOSSES.names())
+def test_saturating_is_declared_exactly_when_g_loses_its_gradient_as_d_wins(name):
+    # The health checks read `saturating` (the non-saturating remedy, the flat-G-loss detector): it must say
+    # whether G's gradient vanishes when D confidently calls the fakes fake (logit -10).
+    loss = LOSSES.get(name)()
+    fake = torch.full((8,), -10.0, requires_grad=True)
+    loss.g_loss(fake).backward()
+    assert isinstance(loss.saturating, bool)
+    assert loss.saturating == bool(fake.grad.abs().max() < 1e-3), f"{name}: |dG/dlogit| = {fake.grad.abs().max():.3g}"
+
+
+@pytest.mark.parametrize("name", LOSSES.names())
+def test_wasserstein_is_declared_exactly_when_the_critic_score_is_unbounded(name):
+    # `wasserstein`: D's loss keeps falling as the score gap grows (a critic, no real/fake threshold).
+    loss = LOSSES.get(name)()
+    gap = lambda s: loss.d_loss(torch.full((8,), s), torch.full((8,), -s))  # noqa: E731
+    assert isinstance(loss.wasserstein, bool)
+    assert loss.wasserstein == bool(gap(1000.0) < gap(100.0) - 100), name

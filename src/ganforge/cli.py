@@ -23,6 +23,7 @@ from pathlib import Path
 from ganforge import limits
 from ganforge.art.sample_formats import SAMPLE_FORMATS
 from ganforge.errors import GanforgeError
+from ganforge.registry import first_line
 from ganforge.files import os_error_message
 from ganforge.outputs import output_file, output_folder
 
@@ -126,7 +127,6 @@ def cmd_list(args: argparse.Namespace) -> int:
     from ganforge.losses import LOSSES
     from ganforge.nets import ARCHS
     from ganforge.recipes import RECIPES
-    from ganforge.registry import first_line
 
     sections = {
         "presets": [(n, preset_dict(n).get("description", "")) for n in preset_names()],
@@ -279,7 +279,7 @@ def _explain(exc: BaseException) -> tuple[str, int]:
     if isinstance(exc, MemoryError):
         return ("out of memory; ask for fewer samples, a smaller batch or a smaller model "
                 "(rerun with GANFORGE_DEBUG=1 for the traceback).", 1)
-    first = (str(exc).splitlines() or [""])[0][:200]
+    first = first_line(str(exc))[:200]
     return f"internal error: {exc.__class__.__name__}: {first}; rerun with GANFORGE_DEBUG=1 for the traceback.", 1
 
 if __name__ == "__main__":

@@ -16,9 +16,9 @@ import torch
 
 from ganforge.data.base import to_uint8_images
 from ganforge.errors import GanforgeError
-from ganforge.limits import check_truncation
+from ganforge.limits import check_int, check_truncation
 from ganforge.nets import build_generator
-from ganforge.registry import Registry
+from ganforge.registry import Registry, error_line, first_line
 from ganforge.training import checkpoint as ckpt
 
 
@@ -51,6 +51,17 @@ def model_kind(spec: dict) -> ModelKind:
 _MAX_ROUNDS = 100_000  # truncation redraw rounds; each keeps a component with p >= 0.8% (psi >= 0.01)
 
 
+def seeded_latents(seed: int, n: int, z_dim: int) -> tuple[torch.Tensor, torch.Generator]:
+    """Latents z (n, z_dim) that depend only on ``seed``, and the generator positioned after them.
+
+    Drawn on the CPU so a seed means the same z on every device; the truncation
+    trick redraws from the same stream.  The one home of "the latents of a seed"
+    (training's fixed grid, ``GeneratorModel.latents``, evaluation).
+    """
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(n, z_dim, generator=generator), generator
+
+
 def truncate(z: torch.Tensor, psi: float, generator: torch.Generator) -> torch.Tensor:
     """BigGAN truncation: redraw the components of ``z`` with |z_i| > psi from ``generator`` until none is left.
 
@@ -70,6 +81,23 @@ def truncate(z: torch.Tensor, psi: float, generator: torch.Generator) -> torch.T
         z[outside] = draws
         outside = z.abs() > psi
     raise AssertionError("unreachable: truncation did not converge")  # p(accept) >= 0.8% per draw
+
+
+def class_index(label, class_names: list[str] | None, num_classes: int) -> int:
+    """A class id (int, integral float or digit string) or class name -> id in [0, num_classes).
+
+    The one check of a requested class for the API, the CLI, provenance and the
+    studio: a mistake raises a GanforgeError listing the valid classes.
+    """
+    names = class_names or [str(i) for i in range(num_classes)]
+    if isinstance(label, str):
+        if not label.strip().lstrip("+-").isdigit():
+            if label not in names:
+                raise GanforgeError(f"Unknown class {label!r}; valid classes: {', '.join(names)}.")
+            return names.index(label)
+        label = int(label)
+    listing = ", ".join(f"{i}={n}" for i, n in enumerate(names))
+    return check_int(label, "Class id", 0, num_classes - 1, hint=f" Valid classes: {listing}.")
 
 
 class GeneratorModel:
@@ -110,8 +138,7 @@ class GeneratorModel:
             raise GanforgeError(f"Number of samples must be >= 1, got {n}.")
         if seed < 0:
             raise GanforgeError(f"Seed must be >= 0, got {seed}.")
-        generator = torch.Generator().manual_seed(seed)
-        z = torch.randn(n, self.z_dim, generator=generator)
+        z, generator = seeded_latents(seed, n, self.z_dim)
         if truncation is None:
             return z
         return truncate(z, truncation, generator)
@@ -123,17 +150,8 @@ class GeneratorModel:
         return int(spec.get("num_classes", 0)) if spec.get("conditioning") else 0
 
     def class_index(self, label: int | str) -> int:
-        """A class id or name -> id, with the valid ones listed on a mistake."""
-        names = self.class_names or [str(i) for i in range(self.num_classes)]
-        if isinstance(label, str) and not label.lstrip("-").isdigit():
-            if label not in names:
-                raise GanforgeError(f"Unknown class {label!r}; valid classes: {', '.join(names)}.")
-            return names.index(label)
-        index = int(label)
-        if not 0 <= index < self.num_classes:
-            raise GanforgeError(f"Class id {index} is out of range; valid ids are 0-{self.num_classes - 1} "
-                                f"({', '.join(f'{i}={n}' for i, n in enumerate(names))}).")
-        return index
+        """A class id or name -> id (:func:`class_index`)."""
+        return class_index(label, self.class_names, self.num_classes)
 
     def labels_for(self, n: int, labels=None, seed: int = 0) -> torch.Tensor | None:
         """Labels (n,) for a conditional model: one class for all, a list of n, or seeded random when None."""
@@ -208,7 +226,7 @@ def build_model(folder: Path, meta: dict, spec: dict, device: str | torch.device
         generator.load_state_dict(state)
     except RuntimeError as exc:
         raise GanforgeError(f"Weights in {str(folder)!r} do not fit the model it describes "
-                            f"({str(exc).splitlines()[0]}).") from None
+                            f"({error_line(exc)}).") from None
     return GeneratorModel(generator, meta, folder).to(device)
 
 
@@ -273,5 +291,5 @@ def _checked_spec(meta, where: Path) -> dict:
     try:
         limits.check_parameter_count(lambda: build_generator(checked), str(where))
     except (TypeError, ValueError, KeyError, RuntimeError) as exc:
-        raise bad(f"{exc.__class__.__name__}: {(str(exc).splitlines() or [''])[0]}") from None
+        raise bad(f"{exc.__class__.__name__}: {first_line(str(exc))}") from None
     return checked

@@ -21,6 +21,14 @@ def first_line(text: str | None) -> str:
     return (text or "").strip().splitlines()[0].strip() if (text or "").strip() else ""
 
 
+def error_line(exc: BaseException, limit: int = 200) -> str:
+    """The first line of ``exc``'s message (its class name when empty), at most ``limit`` characters.
+
+    What a one-line GanforgeError quotes of a lower-level error (torch, safetensors, the OS).
+    """
+    return (first_line(str(exc)) or exc.__class__.__name__)[:limit]
+
+
 class Registry(Generic[T]):
     """A named collection of objects of one kind (e.g. ``"loss"``)."""
 

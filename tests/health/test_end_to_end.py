@@ -11,6 +11,7 @@ import json
 import pytest
 
 from ganforge.cli import main
+from ganforge.errors import GanforgeError
 from ganforge.presets import load_config
 from ganforge.recipes.gan import GAN
 from ganforge.training.trainer import Trainer
@@ -57,3 +58,8 @@ def test_health_stop_checkpoints_and_stops_at_the_diagnosis(tmp_path):
 def test_health_off_logs_no_sample_signals(tmp_path):
     run = _train(tmp_path, ["train.health='off'"])  # quoted: YAML reads a bare off as false
     assert "health/diversity" not in (run / "metrics.jsonl").read_text()
+
+
+def test_health_every_is_validated():
+    with pytest.raises(GanforgeError, match="train.health_every must be >= 1, got 0"):
+        load_config("toy2d-ring8-nonsaturating", ["train.health_every=0"])

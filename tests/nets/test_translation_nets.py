@@ -30,16 +30,16 @@ def test_resnet_translator_shapes(size, upsample):
     assert net(torch.randn(2, 3, size, size)).shape == (2, 1, size, size)
 
 
-@pytest.mark.parametrize("downsamplings,bottleneck", [(0, 32), (1, 16), (2, 8)])
-def test_resnet_translator_downsamplings_set_the_resolution_of_its_blocks(downsamplings, bottleneck):
-    net = build_translator("resnet", 1, 1, 32, {"width": 4, "blocks": 1, "downsamplings": downsamplings})
+@pytest.mark.parametrize("down_layers,bottleneck", [(0, 32), (1, 16), (2, 8)])
+def test_resnet_translator_down_layers_set_the_resolution_of_its_blocks(down_layers, bottleneck):
+    net = build_translator("resnet", 1, 1, 32, {"width": 4, "blocks": 1, "down_layers": down_layers})
     seen = []
     block = next(m for m in net.modules() if type(m).__name__ == "ResidualBlock")
     block.register_forward_hook(lambda m, args, out: seen.append(tuple(out.shape)))
     assert net(torch.randn(2, 1, 32, 32)).shape == (2, 1, 32, 32)
-    assert seen == [(2, 4 * 2**downsamplings, bottleneck, bottleneck)]  # channels double per downsampling
-    with pytest.raises(GanforgeError, match="downsamplings"):
-        build_translator("resnet", 1, 1, 32, {"downsamplings": 3})
+    assert seen == [(2, 4 * 2**down_layers, bottleneck, bottleneck)]  # channels double per downsampling
+    with pytest.raises(GanforgeError, match="down_layers"):
+        build_translator("resnet", 1, 1, 32, {"down_layers": 3})
 
 
 def test_resnet_translator_uses_reflect_padding_and_instance_norm():

@@ -53,20 +53,15 @@ def test_cbn_needs_batch_norm():
         ConditionalGenerator(MLPGenerator, (2,), 2, 3, "cbn", hidden=[8])
 
 
-TINY = ["data.limit=256", "model.z_dim=8", "model.g.width=8", "model.d.width=8", "train.batch_size=16",
-        "train.log_every=1", "train.sample_every=2", "train.checkpoint_every=2", "train.grid_size=20",
-        "train.progress=false", "train.device=cpu", "train.precision=fp32"]
-
-
 @pytest.fixture(scope="module")
-def fashion_runs(tmp_path_factory):
+def fashion_runs(tmp_path_factory, tiny):
     """Tiny trained conditional runs on Fashion-MNIST, one per recipe."""
     from ganforge.presets import load_config
 
     root = tmp_path_factory.mktemp("cond")
     runs = {}
     for preset in ("fashion-acgan", "fashion-cgan-pd"):
-        cfg = load_config(preset, TINY + ["train.steps=2"], name=preset)
+        cfg = load_config(preset, tiny["conditional"] + ["train.steps=2"], name=preset)
         cfg.out_dir = str(root)
         runs[preset] = Trainer(cfg).fit()
     return runs
@@ -91,8 +86,10 @@ def test_bad_class_lists_the_valid_ones(fashion_runs):
     model = ganforge.load(fashion_runs["fashion-acgan"])
     with pytest.raises(GanforgeError, match=r"Unknown class 'sneakers'; valid classes: tshirt, .*sneaker"):
         model.sample(2, labels="sneakers")
-    with pytest.raises(GanforgeError, match=r"Class id 10 is out of range; valid ids are 0-9"):
+    with pytest.raises(GanforgeError, match=r"Class id must be between 0 and 9, got 10\. Valid classes: 0=tshirt"):
         model.sample(2, labels=10)
+    with pytest.raises(GanforgeError, match=r"Class id must be a whole number between 0 and 9, got True"):
+        model.sample(2, labels=[True, 1])
     with pytest.raises(GanforgeError, match="Got 3 labels for 2 samples"):
         model.sample(2, labels=[1, 2, 3])
 
@@ -113,15 +110,15 @@ def test_unconditional_model_refuses_a_class(tiny_points_config):
         model.sample(2, labels=1)
 
 
-def test_conditional_recipe_needs_labels(tmp_path):
+def test_conditional_recipe_needs_labels(tmp_path, tiny):
     from ganforge.presets import load_config
 
     images = tmp_path / "unlabelled"
     images.mkdir()
     for i in range(4):
         Image.new("RGB", (28, 28), (i * 40, 0, 0)).save(images / f"{i}.png")
-    cfg = load_config("mnist-cgan", TINY + ["train.steps=1", "data.source=folder", f"data.path={images}",
-                                            "data.channels=1", "data.resolution=28"])
+    cfg = load_config("mnist-cgan", tiny["conditional"] + ["train.steps=1", "data.source=folder", f"data.path={images}",
+                                                         "data.channels=1", "data.resolution=28"])
     cfg.out_dir = str(tmp_path / "runs")
     with pytest.raises(GanforgeError, match="needs labelled data"):
         Trainer(cfg)
@@ -168,11 +165,12 @@ def test_short_cgan_run_makes_the_requested_class_far_above_chance(tmp_path):
     assert min(hits) > 0.6 and sum(hits) / 4 > 0.8, hits
 
 
-def test_periodic_evaluation_works_for_conditional_runs(tmp_path):
+def test_periodic_evaluation_works_for_conditional_runs(tmp_path, tiny):
     from ganforge.presets import load_config
     from ganforge.training.plots import read_metrics
 
-    cfg = load_config("mnist-cgan", TINY + ["train.steps=2", "train.eval_every=2", "train.eval_n=40"], name="ev")
+    cfg = load_config("mnist-cgan", tiny["conditional"] + ["train.steps=2", "train.eval_every=2", "train.eval_n=40"],
+                      name="ev")
     cfg.out_dir = str(tmp_path)
     run = Trainer(cfg).fit()
     evals = [r for r in read_metrics(run / "metrics.jsonl") if "eval/fid" in r]

@@ -13,11 +13,9 @@ from ganforge.training.plots import read_metrics
 from ganforge.training.trainer import Trainer
 
 CPU = torch.device("cpu")
-TINY_IMAGE = [
-    "data.limit=128", "model.z_dim=8", "model.g.width=4", "model.d.width=4", "train.batch_size=16",
-    "train.log_every=1", "train.sample_every=100", "train.checkpoint_every=100", "train.grid_size=4",
-    "train.progress=false", "train.device=cpu", "train.precision=fp32",
-]
+#: on top of conftest's TINY["image"]: narrower nets, fewer images, no sample grids.
+SMALLER = ["data.limit=128", "model.g.width=4", "model.d.width=4", "train.sample_every=100",
+           "train.checkpoint_every=100", "train.grid_size=4"]
 
 
 def recipe(preset, shape, overrides=(), seed=0):
@@ -83,11 +81,11 @@ def _losses(run_dir):
     return [(row["step"], row["d/loss"], row["g/loss"]) for row in read_metrics(run_dir / "metrics.jsonl")]
 
 
-def test_stabilised_run_resumes_exactly(tmp_path):
+def test_stabilised_run_resumes_exactly(tmp_path, tiny):
     # A run killed half way must continue as if never stopped: same augmentations, noise level and R1.
     extra = ["recipe.diffaugment=color,translation,cutout", "recipe.instance_noise=0.3", "recipe.r1_gamma=1.0",
              "train.steps=4", "train.checkpoint_every=2"]
-    cfg = lambda: load_config("mnist-small-diffaugment", TINY_IMAGE + extra, name="s")  # noqa: E731
+    cfg = lambda: load_config("mnist-small-diffaugment", tiny["image"] + SMALLER + extra, name="s")  # noqa: E731
     straight = Trainer(cfg(), run_dir=tmp_path / "straight").fit()
 
     trainer = Trainer(cfg(), run_dir=tmp_path / "split")

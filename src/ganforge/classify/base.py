@@ -32,6 +32,7 @@ from ganforge.classify.net import ClassifierNet, NetSpec
 from ganforge.config import from_dict
 from ganforge.presets import parse_override
 from ganforge.errors import GanforgeError
+from ganforge.metrics.accuracy import net_accuracy as accuracy  # noqa: F401 -- the one home; for classify's callers
 from ganforge.registry import Registry
 
 METHODS: Registry[type["Method"]] = Registry("classification method")
@@ -195,23 +196,3 @@ def options_for(name: str, overrides: list[str] | dict | None = None, steps: int
     cls.check_options(opts)
     return opts
 
-
-@torch.no_grad()
-def predict_logits(net: torch.nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """uint8 or [-1, 1] float images (N, C, H, W) -> logits float32 (N, K) on the CPU, eval mode."""
-    was_training = net.training
-    net.eval()
-    device = next(net.parameters()).device
-    try:
-        outs = [net((to_model(c) if c.dtype == torch.uint8 else c.float()).to(device)).float().cpu()
-                for c in x.split(batch_size)]
-    finally:
-        net.train(was_training)
-    return torch.cat(outs) if outs else torch.empty(0)
-
-
-def accuracy(net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    """Fraction of images (N, C, H, W) whose argmax class equals y (N,)."""
-    if len(x) == 0:
-        raise GanforgeError("No test images to measure accuracy on.")
-    return float((predict_logits(net, x).argmax(1) == y).float().mean())

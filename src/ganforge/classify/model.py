@@ -17,6 +17,7 @@ import torch
 
 from ganforge.classify.net import ClassifierNet, NetSpec
 from ganforge.errors import GanforgeError
+from ganforge.registry import error_line
 from ganforge.files import atomic_write, write_text_atomic
 
 META = "classifier.json"
@@ -78,7 +79,7 @@ class ClassifierModel:
             net.load_state_dict(state, strict=True)
         except (SafetensorError, OSError, RuntimeError) as exc:
             raise GanforgeError(f"Weights in {path / WEIGHTS} are unreadable or do not fit the network in {META} "
-                                f"({str(exc).splitlines()[0]}).") from None
+                                f"({error_line(exc)}).") from None
         extra = {k: v for k, v in meta.items() if k not in ("kind", "format", "net")}
         return cls(net, extra)
 
@@ -87,7 +88,7 @@ class ClassifierModel:
     @torch.no_grad()
     def predict_tensor(self, x: torch.Tensor) -> torch.Tensor:
         """uint8 (N, C, H, W) at the model's shape -> predicted class ids (N,)."""
-        from ganforge.classify.base import predict_logits
+        from ganforge.metrics.accuracy import predict_logits
 
         return predict_logits(self.net, x).argmax(1)
 

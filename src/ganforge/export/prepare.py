@@ -20,6 +20,7 @@ import torch.nn as nn
 from torch.nn.utils import parametrize
 
 from ganforge.errors import GanforgeError
+from ganforge.registry import error_line
 
 if TYPE_CHECKING:  # annotations only: ganforge.api imports this package lazily
     from ganforge.api import GeneratorModel
@@ -81,7 +82,7 @@ def trace(model: GeneratorModel) -> torch.export.ExportedProgram:
     try:
         return torch.export.export(net, args, dynamic_shapes=shapes, strict=True)
     except Exception as exc:  # torch raises many types (Unsupported, UserError, ...); all mean "cannot capture"
-        first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0][:200]
+        first = error_line(exc)
         raise GanforgeError(f"The {describe(model)} generator cannot be exported ({first}); "
                             "export works for nets whose forward is plain tensor code (see ganforge list architectures).") from None
 

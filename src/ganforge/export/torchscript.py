@@ -21,6 +21,7 @@ import torch
 import torch.fx
 
 from ganforge.errors import GanforgeError
+from ganforge.registry import error_line
 from ganforge.export import prepare
 from ganforge.export.registry import FORMATS, ExportFormat
 from ganforge.files import atomic_write
@@ -60,7 +61,7 @@ def to_torchscript(model: GeneratorModel) -> torch.jit.ScriptModule:
             warnings.simplefilter("ignore")
             return torch.jit.script(plain)
     except Exception as exc:  # script raises frontend errors of several types
-        first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0][:200]
+        first = error_line(exc)
         raise GanforgeError(f"The {prepare.describe(model)} generator cannot be written as TorchScript ({first}); "
                             "use --format onnx.") from None
 

@@ -18,16 +18,11 @@ import torch.nn.functional as F
 
 from ganforge.errors import GanforgeError
 from ganforge.metrics.extractor import DomainClassifier
-from ganforge.metrics.extractor_training import accuracy
+from ganforge.metrics.accuracy import net_accuracy, top1
 from ganforge.metrics.fid import fid
 from ganforge.metrics.registry import IMAGES, MetricContext, MetricSpec, register_metric
 
 CAS_EPOCHS = 5
-
-
-def class_accuracy(probs: torch.Tensor, labels: torch.Tensor) -> float:
-    """Fraction of samples whose classifier probabilities (N, K) pick their requested label (N,)."""
-    return float((probs.argmax(1) == labels).float().mean())
 
 
 def intra_class_fid(fake_f: torch.Tensor, labels: torch.Tensor, real_f: torch.Tensor, real_y: torch.Tensor,
@@ -61,7 +56,7 @@ def classification_accuracy_score(samples: torch.Tensor, labels: torch.Tensor, r
             optimizer.zero_grad(set_to_none=True)
             F.cross_entropy(net(samples[index]), labels[index]).backward()
             optimizer.step()
-    return accuracy(net.eval(), real_x, real_y)
+    return net_accuracy(net.eval(), real_x, real_y)
 
 
 def conditional_metrics(model, data_cfg, n_per_class: int = 200, extractor="auto", seed: int = 0,
@@ -77,7 +72,7 @@ def conditional_metrics(model, data_cfg, n_per_class: int = 200, extractor="auto
 
 def _class_acc(ctx: MetricContext) -> dict[str, float]:
     fake = ctx.fake["per_class"]
-    return {"class_acc": class_accuracy(fake["probs"], fake["requested"])}
+    return {"class_acc": top1(fake["probs"], fake["requested"])}
 
 
 def _intra_fid(ctx: MetricContext) -> dict[str, float]:

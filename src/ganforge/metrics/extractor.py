@@ -40,7 +40,8 @@ import torch.nn.functional as F
 
 from ganforge.data.base import from_uint8_images
 from ganforge.errors import GanforgeError
-from ganforge.files import sha256_file  # noqa: F401 -- used below; tests and inception.py import it from here
+from ganforge.registry import error_line
+from ganforge.files import sha256_file  # noqa: F401 -- used below; tests import it from here
 
 MANIFEST = "manifest.json"
 FEATURE_DIM = 128
@@ -97,8 +98,20 @@ class DomainClassifier(nn.Module):
 # a loaded, verified extractor
 
 
+class HoldsNet:
+    """A wrapper around a network ``self.net`` that moves with it (the domain classifier, Inception)."""
+
+    def to(self, device: str | torch.device):
+        self.net.to(device)
+        return self
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.net.parameters()).device
+
+
 @dataclass
-class Extractor:
+class Extractor(HoldsNet):
     """A verified domain classifier, ready to turn images into features and class probabilities.
 
     ``name``, ``sha256`` and ``entry`` (its manifest entry) identify the exact
@@ -130,14 +143,6 @@ class Extractor:
     @property
     def resolution(self) -> int:
         return int(self.entry["arch"]["resolution"])
-
-    def to(self, device: str | torch.device) -> "Extractor":
-        self.net.to(device)
-        return self
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.net.parameters()).device
 
     def prepare(self, x: torch.Tensor) -> torch.Tensor:
         """Images (N, C, H, W), uint8 or float in [-1, 1] -> float in [-1, 1] at the extractor's C and H.
@@ -278,7 +283,7 @@ def load_extractor(name_or_path: str | Path = "mnist", device: str | torch.devic
         net.load_state_dict(load_file(str(file)))
     except Exception as exc:  # noqa: BLE001 -- any mismatch is the same user problem
         raise GanforgeError(f"Extractor weights {file} do not fit the architecture in the manifest "
-                            f"({str(exc).splitlines()[0]}); {retrain_hint(entry.get('source', name))}.") from None
+                            f"({error_line(exc)}); {retrain_hint(entry.get('source', name))}.") from None
     # channels_last: ~2x faster convolutions on CPU (oneDNN), and fine on GPUs
     net.eval().requires_grad_(False).to(memory_format=torch.channels_last)
     return Extractor(name=name, net=net, sha256=actual, entry=entry, path=file).to(device)

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from ganforge.data.base import from_uint8_images
 from ganforge.errors import GanforgeError
 from ganforge.files import atomic_write, write_text_atomic
+from ganforge.metrics.accuracy import net_accuracy
 from ganforge.metrics.extractor import (EXTRACTOR_FORMAT, FEATURE_DIM, MANIFEST, DomainClassifier, read_manifest,
                                         sha256_file, weights_dir)
 
@@ -50,18 +51,6 @@ def _augment(x: torch.Tensor, gen: torch.Generator, max_shift: float = 2.0, max_
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     # Background is -1 (black); pad with it rather than with zeros (mid grey).
     return F.grid_sample(x + 1, grid, align_corners=False, padding_mode="zeros") - 1
-
-
-@torch.no_grad()
-def accuracy(net: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000) -> float:
-    """Top-1 accuracy of ``net`` on uint8 images x (N, C, H, W) with labels y (N,)."""
-    was = net.training
-    net.eval()
-    correct = 0
-    for xb, yb in zip(x.split(batch_size), y.split(batch_size)):
-        correct += int((net(from_uint8_images(xb)).argmax(1) == yb).sum())
-    net.train(was)
-    return correct / max(len(y), 1)
 
 
 def _holdout(y: torch.Tensor, fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -208,8 +197,8 @@ def train_extractor(dataset: str, out_dir: Path | str | None = None, seed: int =
                 log(f"[{name}] epoch {epoch + 1}/{epochs}: loss {total / seen:.4f} "
                     f"({time.perf_counter() - start:.0f} s)")
         net.eval()
-        train_acc = accuracy(net, xtr, ytr)
-        test_acc = accuracy(net, xte, yte)
+        train_acc = net_accuracy(net, xtr, ytr)
+        test_acc = net_accuracy(net, xte, yte)
     seconds = time.perf_counter() - start
 
     file = out_dir / f"{name}.safetensors"

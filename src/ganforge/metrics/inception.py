@@ -31,7 +31,8 @@ import torch.nn.functional as F
 
 from ganforge.data.base import from_uint8_images
 from ganforge.errors import GanforgeError
-from ganforge.metrics.extractor import sha256_file
+from ganforge.files import sha256_file
+from ganforge.metrics.extractor import HoldsNet
 
 WEIGHTS_NAME = "pt_inception-2015-12-05-6726825d.pth"
 WEIGHTS_URL = "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/" + WEIGHTS_NAME
@@ -277,7 +278,7 @@ def check_state_dict(net: nn.Module, state: dict[str, torch.Tensor]) -> None:
                             f"use the file {WEIGHTS_NAME}.")
 
 
-class InceptionExtractor:
+class InceptionExtractor(HoldsNet):
     """Standard FID features: images (N, C, H, W), uint8 or float in [-1, 1] -> (N, 2048) float32."""
 
     name = "inception-v3-fid"
@@ -285,14 +286,6 @@ class InceptionExtractor:
 
     def __init__(self, net: FIDInceptionV3, sha256: str, path: Path | None) -> None:
         self.net, self.sha256, self.path = net.eval().requires_grad_(False), sha256, path
-
-    def to(self, device: str | torch.device) -> "InceptionExtractor":
-        self.net.to(device)
-        return self
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.net.parameters()).device
 
     @torch.no_grad()
     def features(self, x: torch.Tensor, batch_size: int = 50) -> torch.Tensor:

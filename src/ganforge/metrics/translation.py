@@ -42,6 +42,7 @@ import torch
 import torch.nn.functional as F
 
 from ganforge.errors import GanforgeError
+from ganforge.metrics.accuracy import top1 as accuracy  # content accuracy: top-1 of the class scores
 from ganforge.metrics.inputs import Input, Setup, register_input
 from ganforge.metrics.registry import PAIRS, MetricContext, MetricSpec, register_metric
 
@@ -98,12 +99,6 @@ def ssim(output: torch.Tensor, target: torch.Tensor) -> float:
     c1, c2 = SSIM_K1**2, SSIM_K2**2
     index = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
     return float(index.mean())
-
-
-def accuracy(probs: torch.Tensor, labels: torch.Tensor) -> float:
-    """Top-1 accuracy of class probabilities (N, K) against labels (N,)."""
-    return float((probs.argmax(1) == labels.to(probs.device)).double().mean())
-
 
 
 # ----------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """ResNet translator (Johnson et al. 2016, as used by CycleGAN) for square images whose size is a multiple of 4.
 
-c7s1-w, ``downsamplings`` stride-2 convs (default 2: 2w, 4w), ``blocks`` residual
-blocks at w * 2^downsamplings (6 for 128x128 in the paper, 9 for 256x256), as many
-x2 upsamplings back to w, c7s1-out, tanh.  Small images want fewer downsamplings:
+c7s1-w, ``down_layers`` stride-2 convs (default 2: 2w, 4w), ``blocks`` residual
+blocks at w * 2^down_layers (6 for 128x128 in the paper, 9 for 256x256), as many
+x2 upsamplings back to w, c7s1-out, tanh.  Small images want fewer:
 at 32x32 two leave an 8x8 bottleneck every pixel must pass through, and the
 outputs come back blurred (a pixel-wise map such as an inversion then takes
 thousands of steps); one or none keep the detail.  Reflect padding everywhere (zero padding leaves dark borders
@@ -39,10 +39,10 @@ class ResNetTranslator(nn.Module):
     """Images (B, in_channels, S, S) in [-1, 1] -> images (B, out_channels, S, S) in [-1, 1]."""
 
     def __init__(self, in_channels: int, out_channels: int, size: int, *, width: int = 64, blocks: int = 9,
-                 norm: str = "instance", upsample: str = "resize", downsamplings: int = 2) -> None:
+                 norm: str = "instance", upsample: str = "resize", down_layers: int = 2) -> None:
         super().__init__()
-        if downsamplings not in (0, 1, 2):
-            raise GanforgeError(f"recipe.g.downsamplings must be 0, 1 or 2, got {downsamplings}; the paper uses 2.")
+        if down_layers not in (0, 1, 2):
+            raise GanforgeError(f"recipe.g.down_layers must be 0, 1 or 2, got {down_layers}; the paper uses 2.")
         if size % 4 or size < 8:
             raise GanforgeError(f"The ResNet translator needs an image size that is a multiple of 4 (>= 8), got {size}; "
                                 "set data.resolution to e.g. 32 or 64.")
@@ -51,11 +51,11 @@ class ResNetTranslator(nn.Module):
         if blocks < 0:
             raise GanforgeError(f"recipe.g.blocks must be >= 0, got {blocks}; the paper uses 6 or 9.")
         layers = [nn.Conv2d(in_channels, width, 7, padding=3, padding_mode="reflect"), make_norm(norm, width), nn.ReLU()]
-        mults = [2**i for i in range(downsamplings)]  # 2 downsamplings: w -> 2w -> 4w
+        mults = [2**i for i in range(down_layers)]  # 2 two: w -> 2w -> 4w
         for mult in mults:
             layers += [nn.Conv2d(width * mult, width * mult * 2, 3, stride=2, padding=1, padding_mode="reflect"),
                        make_norm(norm, width * mult * 2), nn.ReLU()]
-        layers += [ResidualBlock(width * 2**downsamplings, norm) for _ in range(blocks)]
+        layers += [ResidualBlock(width * 2**down_layers, norm) for _ in range(blocks)]
         for mult in reversed(mults):  # upsample: 4w -> 2w -> w
             layers += [upsample_conv(width * mult * 2, width * mult, upsample), make_norm(norm, width * mult), nn.ReLU()]
         layers += [nn.Conv2d(width, out_channels, 7, padding=3, padding_mode="reflect"), nn.Tanh()]

@@ -294,15 +294,10 @@ class Studio:
             return None  # the UI hides the class control; ignore a stale value
         if value is None or value == "":
             raise StudioError("This run is conditional: choose a class.")
-        if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
-            names = model.class_names or []
-            if value not in names:
-                raise StudioError(f"Unknown class {value!r}; choose one from the list.")
-            return names.index(value)
-        index = _whole(value, "Class")
-        if not 0 <= index < num_classes:
-            raise StudioError(f"Class must be between 0 and {num_classes - 1}, got {index}.")
-        return index
+        try:
+            return model.class_index(value)  # the one class check (ganforge.model.class_index)
+        except GanforgeError as exc:
+            raise StudioError(str(exc)) from None
 
     def translator_info(self, name, checkpoint="latest") -> dict:
         """What the Translate tab shows about a translation run: step, image size and channels, directions."""

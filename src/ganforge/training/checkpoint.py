@@ -29,6 +29,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from ganforge.errors import GanforgeError
+from ganforge.registry import error_line
 from ganforge.files import atomic_folder, write_text_atomic
 
 WEIGHTS, STATE, META = "model.safetensors", "state.pt", "model.json"
@@ -65,7 +66,7 @@ def save_checkpoint(folder: Path, name: str, tensors: dict[str, torch.Tensor], s
     try:
         final = atomic_folder(folder / name, fill)
     except RuntimeError as exc:  # torch.save / safetensors report a full disk as RuntimeError
-        raise GanforgeError(f"Could not write checkpoint {str(folder / name)!r} ({str(exc).splitlines()[0]}); "
+        raise GanforgeError(f"Could not write checkpoint {str(folder / name)!r} ({error_line(exc)}); "
                             "is the disk full? The previous checkpoints are kept.") from None
     write_text_atomic(folder / "latest", name + "\n")
     if best:

@@ -39,6 +39,7 @@ Loading a checkpoint (resume, rollback) replaces the optimiser state, so
 from __future__ import annotations
 
 import torch
+from tqdm import tqdm
 
 from ganforge.training.divergence import supports_device_skip
 from ganforge.training.optim import use_tensor_lr
@@ -102,15 +103,23 @@ class GraphedUpdates:
         """Forget the graphs (the optimiser state they point at was replaced); warm up and capture again."""
         self.captured: dict[str, _Captured] = {}
         self.eager_updates: dict[str, int] = {}
+        self.failed: str | None = None  # why a capture failed: every update then runs eagerly
 
     def update(self, group: str, step_fn, real: torch.Tensor, labels: torch.Tensor | None):
         """(logs, ok) of one update of ``group``, like ``update.optimizer_update``."""
         if group in self.captured:
             return self.captured[group].replay(real, labels)
-        if self.eager_updates.get(group, 0) < WARMUP:
+        if self.failed or self.eager_updates.get(group, 0) < WARMUP:
             self.eager_updates[group] = self.eager_updates.get(group, 0) + 1
             return self._on_side_stream(lambda: optimizer_update(self.trainer, group, step_fn, real, labels))
-        self.captured[group] = self._capture(group, step_fn, real, labels)
+        try:
+            self.captured[group] = self._capture(group, step_fn, real, labels)
+        except RuntimeError as exc:  # e.g. a host sync in a recipe declared graph-safe: train on, eagerly, and say so
+            self.failed = f"capturing the {group!r} update failed ({str(exc).splitlines()[0]})"
+            tqdm.write(f"CUDA graphs off from step {self.trainer.step}: {self.failed}; training goes on without them.")
+            self.captured.clear()
+            torch.cuda.synchronize(self.trainer.device)
+            return optimizer_update(self.trainer, group, step_fn, real, labels)
         return self.captured[group].replay(real, labels)
 
     def _on_side_stream(self, work):

@@ -101,8 +101,11 @@ class IntervalSums:
         self.steps = 0
 
     def add(self, logs: dict[str, torch.Tensor]) -> None:
-        for key, value in logs.items():
-            self.sums[key] = self.sums.get(key, 0.0) + value
+        if logs.keys() == self.sums.keys():  # the usual step: one multi-tensor add instead of one launch per key
+            torch._foreach_add_(list(self.sums.values()), [logs[key] for key in self.sums])
+        else:  # the first step of an interval, or a step with extra keys (update ratios)
+            for key, value in logs.items():
+                self.sums[key] = self.sums[key] + value if key in self.sums else value.clone()
         self.steps += 1
 
     def synchronize(self) -> None:

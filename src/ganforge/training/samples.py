@@ -8,6 +8,8 @@ import torch
 
 from ganforge.art.grid import make_grid, save_image
 from ganforge.data import to_uint8_images
+from ganforge.data.base import class_cycle
+from ganforge.model import seeded_latents
 from ganforge.training.plots import plot_points
 
 POINTS_IN_SCATTER = 2000  # toy2d samples drawn for each scatter "grid"
@@ -16,7 +18,7 @@ CHUNK = 256  # latents per forward pass when rendering
 
 def fixed_latents(seed: int, n: int, z_dim: int) -> torch.Tensor:
     """Latents (n, z_dim) that depend only on the seed (CPU generator: same on every device)."""
-    return torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
+    return seeded_latents(seed, n, z_dim)[0]
 
 
 @torch.no_grad()
@@ -61,5 +63,5 @@ class RecipeSampler(torch.nn.Module):
         self.recipe, self.generator, self.num_classes = recipe, generator, num_classes
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        labels = torch.arange(len(z), device=z.device) % self.num_classes if self.num_classes else None
+        labels = class_cycle(len(z), self.num_classes, z.device) if self.num_classes else None
         return self.recipe.generate(self.generator, z, labels)

@@ -16,6 +16,7 @@ import torch
 
 from ganforge import __version__
 from ganforge.errors import GanforgeError
+from ganforge.registry import error_line
 from ganforge.training import checkpoint as ckpt
 from ganforge.training.optim import plain_state_dict
 
@@ -76,7 +77,7 @@ def restore(trainer, path: Path) -> None:
             trainer.scalers[group].load_state_dict(state[f"scaler_{group}"])
         trainer.sampler.load_state_dict(state["sampler"])
     except (RuntimeError, KeyError, ValueError, TypeError) as exc:
-        raise GanforgeError(f"Checkpoint {str(path)!r} does not match this model ({str(exc).splitlines()[0]}); "
+        raise GanforgeError(f"Checkpoint {str(path)!r} does not match this model ({error_line(exc)}); "
                             "resume with the run's own config.") from None
     torch.set_rng_state(state["rng_cpu"])
     if trainer.device.type == "cuda" and state["rng_cuda"]:

@@ -12,10 +12,10 @@ skipped and counted.
 from __future__ import annotations
 
 import argparse
-import hashlib
 from pathlib import Path
 
 from ganforge.errors import GanforgeError
+from ganforge.files import sha256_file
 
 MAX_SCALE = 16
 
@@ -59,10 +59,6 @@ def input_files(inputs: list[str]) -> list[tuple[Path, Path]]:
     return pairs
 
 
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def translate_files(model, inputs: list[str], out: Path, direction: str, scale: int = 1) -> tuple[list[Path], int]:
     """Translate every input into ``out``; returns (written files, number of unreadable inputs skipped)."""
     import torch
@@ -87,7 +83,7 @@ def save_translation(model, image, out: Path, direction: str, source: Path, scal
     from ganforge.art.grid import make_grid, save_image
 
     meta = provenance.provenance(model, "translation", direction=direction, input=source.name,
-                                 input_sha256=sha256_of(source), scale=scale)
+                                 input_sha256=sha256_file(source), scale=scale)
     return save_image(make_grid(image, nrow=1, padding=0), out, provenance.to_text(meta), scale=scale)
 
 

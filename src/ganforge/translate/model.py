@@ -21,6 +21,7 @@ from ganforge.data.base import from_uint8_images, to_uint8_images
 from ganforge.data.folder import decode_image, fit_square, to_mode
 from ganforge.data.registry import convert_channels, resize_square
 from ganforge.errors import GanforgeError
+from ganforge.registry import error_line
 from ganforge.nets.translation import build_translator
 from ganforge.training import checkpoint as ckpt
 
@@ -156,7 +157,7 @@ def load_translator(folder: Path, meta: dict, weights: dict, device: str | torch
             net.load_state_dict(state)
         except RuntimeError as exc:
             raise GanforgeError(f"Weights in {str(folder)!r} do not fit the translator it describes "
-                                f"({str(exc).splitlines()[0]}).") from None
+                                f"({error_line(exc)}).") from None
         nets[direction] = net
     return TranslatorModel(nets, {**meta, "generator": spec}, folder).to(device)
 

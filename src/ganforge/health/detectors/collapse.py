@@ -82,10 +82,12 @@ class PartialCollapse(Detector):
         modes, total = history.last("health/modes"), history.last("health/modes_total")
         if modes and total and modes <= MODES_COVERED * total and stalled(history, "health/modes", rise=1.0, min_rise=0.5):
             evidence.update(modes=modes, modes_total=total)
+        spreading = not stalled(history, "health/diversity")
         kl, kl_max = history.last("health/class_kl"), history.last("health/class_kl_max")
-        if (kl is not None and kl_max and kl >= CLASS_KL_FRACTION * kl_max
+        # Early images are blobs the classifier reads as one class: a KL counts only once G stops spreading.
+        if (kl is not None and kl_max and kl >= CLASS_KL_FRACTION * kl_max and not spreading
                 and stalled(history, "health/class_kl", lower_is_better=True, scale=kl_max)):
             evidence.update(class_kl=kl, one_class_kl=kl_max)
-        if diversity < PARTIAL_DIVERSITY and stalled(history, "health/diversity"):
+        if diversity < PARTIAL_DIVERSITY and not spreading:
             evidence.update(diversity=diversity)
         return evidence or None
