@@ -154,8 +154,8 @@ def measure(args, folder: Path, name: str, precision: str, batch: int, variants:
         for label, extra in variants:
             with tempfile.TemporaryDirectory() as run_dir:
                 trainer = build(name, precision, batch, folder, args.device, args.set + extra, run_dir)
-                if repeat == 0:  # which paths this variant took (e.g. why CUDA graphs stayed off)
-                    print(f"# {name} {precision} batch {batch} {label or '-'}: {trainer.speed_line}", flush=True)
+                if repeat == 0:  # which paths this variant took (an older trainer, for before/after runs, has no speed_line)
+                    print(f"# {name} {precision} batch {batch} {label or '-'}: {getattr(trainer, 'speed_line', '')}", flush=True)
                 results[label].append(time_trainer(trainer, args.steps, args.device))
                 if args.plain and label == variants[0][0]:
                     results["plain loop"].append(time_steps(plain_step(trainer), args.steps, args.device))

@@ -1,4 +1,4 @@
-"""docs/architecture.md's checklists are true: a throwaway metric and a throwaway recipe, added exactly as
+"""docs/architecture.md's checklists are true: a throwaway metric, recipe and data source, added exactly as
 the checklists say (here registered inside the test, and removed afterwards), work end to end."""
 
 from dataclasses import dataclass
@@ -8,6 +8,7 @@ import torch
 
 import ganforge
 from ganforge.config import DataConfig
+from ganforge.data.base import Dataset
 from ganforge.metrics import METRICS, registry
 from ganforge.metrics.evaluate import evaluate
 from ganforge.metrics.registry import IMAGES, POINTS, MetricContext, MetricSpec, register_metric
@@ -88,4 +89,30 @@ def test_a_new_recipe_trains_checkpoints_and_samples(clean_registries, tiny_poin
     assert {"d/loss", "g/loss", "d/real_score"} <= set(rows[-1])  # other keys are logged as d/<key>
     assert (run / "checkpoints").is_dir()
     samples = ganforge.load(run).sample(5, seed=0)
+    assert samples.shape == (5, 2) and torch.isfinite(samples).all()
+
+
+def _load_spiral(cfg):
+    """A throwaway spiral of 2-D points (the first docstring line is what `ganforge data list` prints)."""
+    t = torch.linspace(0, 3, cfg.limit or 300)
+    x = torch.stack([t * torch.cos(3 * t), t * torch.sin(3 * t)], 1)
+    return Dataset(x=x, y=None, info={"split": cfg.split})
+
+
+def test_a_new_data_source_is_one_decorated_loader(monkeypatch, tiny_points_config, capsys):
+    # Checklist "Add a data source": load(cfg) -> Dataset, @SOURCES.register + @source_options, nothing else.
+    from ganforge.cli import main
+    from ganforge.data import SOURCES, load_dataset
+    from ganforge.data.registry import source_options, source_trait
+    from ganforge.training.trainer import Trainer
+
+    monkeypatch.setattr(SOURCES, "_items", dict(SOURCES._items))
+    SOURCES.register("spiral")(source_options(splits=("train",), cacheable=False, is_image=False)(_load_spiral))
+    assert main(["data", "list"]) == 0 and "A throwaway spiral of 2-D points" in capsys.readouterr().out
+    assert load_dataset(DataConfig(source="spiral", limit=64)).x.shape == (64, 2)
+    assert source_trait("spiral", "is_image") is False and source_trait("spiral", "path_is_data") is False
+    with pytest.raises(ganforge.GanforgeError, match="has no split 'test'"):
+        load_dataset(DataConfig(source="spiral", split="test"))
+    cfg = tiny_points_config(steps=2, extra=["data.source=spiral", "data.limit=256"])
+    samples = ganforge.load(Trainer(cfg).fit()).sample(5, seed=0)
     assert samples.shape == (5, 2) and torch.isfinite(samples).all()

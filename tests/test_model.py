@@ -23,3 +23,17 @@ def test_read_model_checks_the_description_before_building(tiny_run):
 def test_load_generator_refuses_what_is_not_a_run(tmp_path):
     with pytest.raises(GanforgeError, match="does not exist"):
         load_generator(tmp_path / "nope")
+
+
+def test_class_index_is_the_one_check_of_a_requested_class():
+    from ganforge.model import class_index
+
+    names = ["cat", "dog", "owl"]
+    assert [class_index(v, names, 3) for v in ("owl", 1, "2", 0.0, " 1")] == [2, 1, 2, 0, 1]
+    assert class_index("2", None, 3) == 2
+    for bad, match in (("cow", r"Unknown class 'cow'; valid classes: cat, dog, owl"),
+                       (3, r"Class id must be between 0 and 2, got 3\. Valid classes: 0=cat, 1=dog, 2=owl"),
+                       ("-1", "between 0 and 2, got -1"), (True, "whole number"), (1.5, "whole number"),
+                       (float("nan"), "whole number"), (None, "whole number")):
+        with pytest.raises(GanforgeError, match=match):
+            class_index(bad, names, 3)

@@ -41,3 +41,12 @@ def test_weight_norm_init_standardises_the_first_layer():
     pre = net.layers[0](net._input(x))  # (256, 32) pre-activations of the first hidden layer
     assert torch.allclose(pre.mean(0), torch.zeros(32), atol=1e-4)
     assert torch.allclose(pre.std(0), torch.ones(32), atol=1e-3)
+
+
+def test_a_sample_s_output_does_not_depend_on_its_batch():
+    """ssl-gan sends labelled, unlabelled and generated images through D as one batch; that is
+    only the same maths as three passes while D has no batch statistics."""
+    a, b = torch.rand(3, 1, 28, 28) * 2 - 1, torch.rand(5, 1, 28, 28) * 2 - 1
+    net = _net().eval()
+    together = net(torch.cat([a, b]))
+    assert torch.allclose(together[:3], net(a), atol=1e-5) and torch.allclose(together[3:], net(b), atol=1e-5)

@@ -209,3 +209,10 @@ def test_conditional_resnet_on_a_labelled_folder_keeps_class_names(tmp_path, rec
         model.sample(1, labels="ferrets")
     assert main(["generate", str(run), "--class", "dogs", "--n", "4", "--out", str(tmp_path / "dogs.png")]) == 0
     assert (tmp_path / "dogs.png").is_file()
+
+
+def test_acgan_needs_a_classifying_discriminator():
+    from ganforge.presets import load_config
+
+    with pytest.raises(GanforgeError, match=r"Recipe acgan needs recipe.d_conditioning=acgan, got 'projection'"):
+        load_config("fashion-acgan", ["recipe.d_conditioning=projection"])

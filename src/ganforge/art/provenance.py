@@ -242,6 +242,10 @@ def _layout(images: torch.Tensor, meta: dict) -> Image.Image:
     return make_grid(images, nrow=nrow, padding=meta.get("padding", 2))
 
 
+def _regenerate_samples(model, meta: dict, label, truncation) -> torch.Tensor:
+    return sample_images(model, meta["n"], meta["seed"], truncation, label)
+
+
 def _regenerate_interpolation(model, meta: dict, label, truncation) -> torch.Tensor:
     from ganforge.art.latent import interpolate
 
@@ -281,9 +285,7 @@ class PictureKind:
 
 
 PICTURE_KINDS: Registry[PictureKind] = Registry("picture kind")
-PICTURE_KINDS.register("samples")(PictureKind(
-    ("seed", "n"), lambda model, meta, label, truncation: sample_images(model, meta["n"], meta["seed"], truncation,
-                                                                        label), _grid_size, indexed=True))
+PICTURE_KINDS.register("samples")(PictureKind(("seed", "n"), _regenerate_samples, _grid_size, indexed=True))
 PICTURE_KINDS.register("latent-grid")(PictureKind(("seed",), _regenerate_latent_grid, _latent_grid_size))
 PICTURE_KINDS.register("interpolation")(PictureKind(("seeds",), _regenerate_interpolation, animation=True))
 PICTURE_KINDS.register("class-morph")(PictureKind(("seed", "classes"), _regenerate_class_morph, animation=True))

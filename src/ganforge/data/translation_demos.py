@@ -118,5 +118,5 @@ def base_emoji(codes: tuple[int, ...], index: int) -> str:
 
 PAIRED_SOURCES.register("edges2fashion")(PairedSource(aligned=True, readers={"B": (FASHION, False)}))
 PAIRED_SOURCES.register("edges2emoji")(PairedSource(aligned=True, readers={"B": (EMOJI, False)}))
-PAIRED_SOURCES.register("fashion2inverted")(PairedSource(aligned=False, readers={"A": (FASHION, False), "B": (FASHION, True)},
-                                                          labels_of="A"))
+PAIRED_SOURCES.register("fashion2inverted")(PairedSource(
+    aligned=False, readers={"A": (FASHION, False), "B": (FASHION, True)}, labels_of="A"))  # y: the A images' classes

@@ -160,8 +160,8 @@ class Translations(Input):
         from ganforge.metrics.extractor import Extractor, load_extractor
 
         if isinstance(self.extractor, Extractor) or self.extractor not in (None, "auto"):
-            chosen = self.extractor if isinstance(self.extractor, Extractor) else load_extractor(self.extractor, self.device)
-            return _View(chosen.to(self.device), False, self.batch_size)
+            given = self.extractor if isinstance(self.extractor, Extractor) else load_extractor(self.extractor)
+            return _View(given.to(self.device), False, self.batch_size)
         if side not in self.pairs.readers:
             return None
         name, inverted = self.pairs.readers[side]
@@ -240,7 +240,8 @@ def _content(ctx: MetricContext) -> dict[str, float]:
     if t["view"] is None or t["labels"] is None:
         return _skip(ctx, "content", "needs class labels of the source images and a target-domain classifier")
     _, (_, out_probs), (_, in_probs) = _views(ctx, t)
-    return {"content_acc": accuracy(out_probs, t["labels"]), "content_acc_untranslated": accuracy(in_probs, t["labels"])}
+    return {"content_acc": accuracy(out_probs, t["labels"]),
+            "content_acc_untranslated": accuracy(in_probs, t["labels"])}
 
 
 _NEEDS = {"needs": ("translation",), "applies_to": (PAIRS,), "default_for": (PAIRS,),

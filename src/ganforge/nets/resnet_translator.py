@@ -2,11 +2,12 @@
 
 c7s1-w, ``down_layers`` stride-2 convs (default 2: 2w, 4w), ``blocks`` residual
 blocks at w * 2^down_layers (6 for 128x128 in the paper, 9 for 256x256), as many
-x2 upsamplings back to w, c7s1-out, tanh.  Small images want fewer:
-at 32x32 two leave an 8x8 bottleneck every pixel must pass through, and the
-outputs come back blurred (a pixel-wise map such as an inversion then takes
-thousands of steps); one or none keep the detail.  Reflect padding everywhere (zero padding leaves dark borders
-on translated images) and instance norm (the same in train and eval mode).
+x2 upsamplings back to w, c7s1-out, tanh.  Small images may want fewer: at 32x32
+two leave an 8x8 bottleneck every pixel must pass through (on the inversion demo the
+outputs were still blurred after 500 steps), while 0 keeps every block at full
+resolution, so a pixel-wise map stays a local one.  Reflect padding everywhere (zero
+padding leaves dark borders on translated images) and instance norm (the same in
+train and eval mode).
 ``upsample="resize"`` (default) replaces ConvTranspose2d by nearest upsample +
 conv against checkerboard artifacts.
 """

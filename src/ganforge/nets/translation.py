@@ -19,17 +19,18 @@ from ganforge.registry import Registry
 
 TRANSLATORS: Registry[type[nn.Module]] = Registry("translator network")
 
-#: how a decoder doubles resolution: ConvTranspose2d, or nearest upsample + 3x3 conv
-#: (Odena et al. 2016; avoids the checkerboard artifacts of CycleGAN issues #190, #64).
-UPSAMPLES = ("resize", "transpose")
+#: how a decoder doubles resolution, (in, out) -> layer (B, in, H, W) -> (B, out, 2H, 2W): nearest upsample +
+#: 3x3 conv (Odena et al. 2016; avoids the checkerboard artifacts of CycleGAN issues #190, #64), or ConvTranspose2d.
+UPSAMPLES = {
+    "resize": lambda c_in, c_out: nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"),
+                                                nn.Conv2d(c_in, c_out, 3, padding=1, padding_mode="reflect")),
+    "transpose": lambda c_in, c_out: nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1),
+}
 
 
 def upsample_conv(in_channels: int, out_channels: int, mode: str) -> nn.Module:
-    """A x2 upsampling layer (B, in, H, W) -> (B, out, 2H, 2W) by ``mode`` (see UPSAMPLES)."""
-    if mode == "transpose":
-        return nn.ConvTranspose2d(in_channels, out_channels, 4, stride=2, padding=1)
-    return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"),
-                         nn.Conv2d(in_channels, out_channels, 3, padding=1, padding_mode="reflect"))
+    """A x2 upsampling layer (B, in, H, W) -> (B, out, 2H, 2W) by ``mode`` (a key of UPSAMPLES)."""
+    return UPSAMPLES[mode](in_channels, out_channels)
 
 
 def build_translator(name: str, in_channels: int, out_channels: int, size: int, options: dict) -> nn.Module:

@@ -3,9 +3,9 @@
 - total (``mode_collapse``): the samples' mean pairwise distance in the
   domain feature space is below ``TOTAL_DIVERSITY`` of the real data's
   (the grid shows one sample over and over; stylegan3 #140 "total collapse");
-- partial (``partial_collapse``): toy2d covers some but at most half of its
-  modes (0 modes: G has not reached the data yet, or sits off it, which the
-  diversity shows),
+- partial (``partial_collapse``): toy2d covers at most half of its modes
+  (0 modes counts only for samples spread at least ``PARTIAL_DIVERSITY``:
+  a blob that has not reached the data yet is the total rule's business),
   or the class histogram of the samples sits far from uniform (KL >=
   ``CLASS_KL_FRACTION`` of the one-class value log K), or diversity is below
   ``PARTIAL_DIVERSITY``.  A total collapse is also a partial one; the
@@ -37,7 +37,7 @@ CLASS_KL_FRACTION = 0.6  # KL >= 0.6 log K: the samples fill at most K^0.4 class
 MODES_COVERED = 0.5  # toy2d: at most this fraction of the modes covered
 RISE = 1.25  # "improving": above 1.25x the best earlier value (diversity, modes) ...
 MIN_RISE = 0.02  # ... and by at least this much (a constant G's 0 -> 0.001 is not progress); modes: one more
-KL_DROP = 0.05  # class KL: improving when below the best earlier value by 5% of log K
+KL_DROP = 0.1  # class KL: improving when below the best earlier value by 10% of log K (64 samples: noise ~0.08 nats)
 
 
 def stalled(history: History, key: str, lower_is_better: bool = False, scale: float = 1.0, rise: float = RISE,
@@ -79,10 +79,13 @@ class PartialCollapse(Detector):
         if diversity is None:
             return None
         evidence = {}
-        modes, total = history.last("health/modes"), history.last("health/modes_total")
-        if modes and total and modes <= MODES_COVERED * total and stalled(history, "health/modes", rise=1.0, min_rise=0.5):
-            evidence.update(modes=modes, modes_total=total)
         spreading = not stalled(history, "health/diversity")
+        modes, total = history.last("health/modes"), history.last("health/modes_total")
+        # 0 modes counts once G is spread out (a cloud that misses every mode), not while it is still a blob.
+        on_data = bool(modes) or diversity >= PARTIAL_DIVERSITY
+        if (modes is not None and total and on_data and modes <= MODES_COVERED * total and not spreading
+                and stalled(history, "health/modes", rise=1.0, min_rise=0.5)):
+            evidence.update(modes=modes, modes_total=total)
         kl, kl_max = history.last("health/class_kl"), history.last("health/class_kl_max")
         # Early images are blobs the classifier reads as one class: a KL counts only once G stops spreading.
         if (kl is not None and kl_max and kl >= CLASS_KL_FRACTION * kl_max and not spreading
