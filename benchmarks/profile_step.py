@@ -64,7 +64,7 @@ def main() -> None:
     for e in events:
         group = next((g for frag, g in GROUPS.items() if frag in e.key), "other")
         shares[group] = shares.get(group, 0.0) + getattr(e, key)
-    print(f"| group | ms per step | share |\n|---|---|---|")
+    print("| group | ms per step | share |\n|---|---|---|")
     for group, t in sorted(shares.items(), key=lambda kv: -kv[1]):
         print(f"| {group} | {t / 1000 / args.steps:.1f} | {100 * t / max(total, 1e-9):.0f}% |")
 

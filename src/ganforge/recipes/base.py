@@ -56,6 +56,9 @@ class Recipe(ABC):
     sampling_net: str = "G"
     #: True for recipes whose generator takes class labels (generate --class, per-class grids).
     conditional: bool = False
+    #: True when d_step/g_step do no host sync and no Python branching on data or on the step,
+    #: so training/graphs.py may capture them in a CUDA graph (off unless a recipe says so).
+    graph_safe: bool = False
     #: What the health checks know about the recipe's D (so remedies never suggest what it already does):
     #: a Wasserstein critic (unbounded scores, a strong critic intended), kept Lipschitz by weight
     #: clipping or by a gradient penalty.

@@ -37,6 +37,8 @@ from ganforge.recipes.gan import GAN
 class FastGAN(GAN):
     """GAN with FastGAN's reconstruction term on D (hinge loss and DiffAugment by default)."""
 
+    graph_safe = False  # the reconstructed quadrant is drawn on the host each step
+
     @dataclass
     class Options(GAN.Options):
         loss: str = "hinge"

@@ -74,6 +74,11 @@ class GAN(Recipe):
             raise GanforgeError(f"recipe.diffaugment works on images, but this data has samples of shape {self.shape}; "
                                 "remove recipe.diffaugment (or set it to \"\").")
 
+    @property
+    def graph_safe(self) -> bool:
+        """Capturable in a CUDA graph unless instance noise is on (its std follows the step on the host)."""
+        return self.opts.instance_noise == 0
+
     # ------------------------------------------------------------ what D sees
 
     def noise_std(self, step: int) -> float:
