@@ -19,6 +19,9 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[dev]"
+	# torch-fidelity: the independent Inception used by tests/metrics/test_inception_reference.py;
+	# --no-deps because it declares torchvision, which could replace the CPU torch.
+	$(BIN)/python -m pip install -q --no-deps "torch-fidelity==0.4.0"
 	touch $@
 
 install: $(VENV)/.installed
