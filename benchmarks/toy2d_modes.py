@@ -5,6 +5,7 @@
     python benchmarks/toy2d_modes.py --presets nonsaturating --remedies none pack2 mbstd --threads 1
     python benchmarks/toy2d_modes.py --steps 200 --early 100 --seeds 1      # a quick smoke run
     python benchmarks/toy2d_modes.py --parallel 3 --threads 1               # 3 runs at once, 1 thread each
+    python benchmarks/toy2d_modes.py --first-seed 2 --seeds 1               # only seed 2 (split seeds over machines)
 
 Each row trains the ``toy2d-<variant>-<preset>`` preset (its loss with its
 paper's optimiser, critic steps and stabiliser) with a *remedy* switched on
@@ -109,7 +110,9 @@ def main() -> None:
     parser.add_argument("--remedies", nargs="+", default=["none"], choices=list(REMEDIES))
     parser.add_argument("--steps", type=int, default=0, help="G steps per run (0: each preset's own)")
     parser.add_argument("--early", type=int, default=2000, help="G step of the early score")
-    parser.add_argument("--seeds", type=int, default=3, help="number of seeds (0, 1, ...) per row")
+    parser.add_argument("--seeds", type=int, default=3, help="number of seeds per row")
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="seeds are first-seed, first-seed + 1, ... (to split one row's seeds over processes)")
     parser.add_argument("--samples", type=int, default=2500, help="generated points counted per score")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads per run (0 = torch's default)")
@@ -120,6 +123,7 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     presets = args.presets or presets_of(args.variant)
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
 
     rows, raw = [], {}
     cells = [(preset, remedy) for preset in presets for remedy in args.remedies]
@@ -128,18 +132,18 @@ def main() -> None:
             initializer=torch.set_num_threads, initargs=(args.threads or torch.get_num_threads(),)) as pool:
         out_dir = Path(args.out_dir or tmp)
         futures = {pool.submit(run_one, args.variant, *cell, args, seed, out_dir): (*cell, seed)
-                   for cell in cells for seed in range(args.seeds)}
+                   for cell in cells for seed in seeds}
         for future in as_completed(futures):  # one line per run as it ends, so a long benchmark shows its progress
             preset, remedy, seed = futures[future]
             print(json.dumps({"preset": preset, "remedy": remedy, "seed": seed, **future.result()}), flush=True)
         done = {key: future.result() for future, key in futures.items()}
         for preset, remedy in cells:
-            results = [done[(preset, remedy, seed)] for seed in range(args.seeds)]
+            results = [done[(preset, remedy, seed)] for seed in seeds]
             rows.append(row(preset, remedy, results))
             raw[f"{preset}/{remedy}"] = results
 
     total = int(mode_centres(args.variant)[0].shape[0])
-    print(f"\ntoy2d {args.variant}: {args.seeds} seed(s), {args.samples} samples counted; "
+    print(f"\ntoy2d {args.variant}: seeds {seeds.start}-{seeds.stop - 1}, {args.samples} samples counted; "
           f"{cpu_name()}, torch {torch.__version__}, {torch.get_num_threads()} threads\n")
     print(f"| preset | remedy | early step | end step | early modes (of {total}) | early HQ % | early rKL "
           f"| end modes | end HQ % | end rKL | end modes per seed | train CPU s | train wall s |")
