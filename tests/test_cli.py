@@ -219,3 +219,28 @@ def test_generate_writes_are_atomic_and_npy_keeps_its_name(trained_run, tmp_path
     assert main(["generate", str(trained_run), "--n", "3", "--format", "npy", "--out", str(out)]) == 0
     assert np.load(out).shape == (3, 1, 28, 28)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cli", "s.npy"]  # no temporary left behind
+
+
+def _every_parser(parser, prefix=()):
+    """Every (sub)command path of the CLI's argparse tree, e.g. ("data", "list")."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*prefix, name)
+                yield from _every_parser(sub, (*prefix, name))
+
+
+def test_every_command_prints_its_help(capsys):
+    """`ganforge CMD --help` works for every command: argparse formats help text with %,
+    so a stray % in a help string (e.g. an f-string's "10%") crashes only there."""
+    from ganforge.cli import build_parser, main
+
+    commands = list(_every_parser(build_parser()))
+    assert len(commands) > 10
+    for command in commands:
+        with pytest.raises(SystemExit) as exit_info:
+            main([*command, "--help"])
+        assert exit_info.value.code == 0, command
+        assert "usage:" in capsys.readouterr().out

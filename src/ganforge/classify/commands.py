@@ -48,7 +48,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
                    help="--dataset folder: a folder with one sub-folder of images per class")
     p.add_argument("--test-path", default=None, metavar="DIR",
                    help="--dataset folder: a folder of held-out test images with the same class sub-folders "
-                        f"(default: a seeded {TEST_FRACTION:.0%} of --data-path, never trained on)")
+                        f"(default: a seeded {TEST_FRACTION:.0%}% of --data-path, never trained on)")  # %% : argparse formats help with %
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, mps or auto")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (1 is fastest on a busy machine)")
     p.add_argument("--no-save", action="store_true", help="do not save the classifiers")
