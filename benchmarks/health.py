@@ -224,13 +224,16 @@ def _first_lasting(rows: list[dict], condition, hold: int = 4) -> int | None:
 def replay(run: Path, every: int):
     """The run's rows through the detector as if trained with ``train.health_every=every``.
 
-    The runs log sample signals every ``HEALTH_EVERY`` steps in rows of their
-    own; a coarser cadence keeps the rows at multiples of ``every``.  Training
-    is the same at any cadence (the checks only render the fixed latents).
+    The runs were trained while the trainer logged sample signals every
+    ``HEALTH_EVERY`` steps from step 0 in rows of their own; the trainer now
+    adds them to the log rows at multiples of ``every`` (no step 0), which is
+    what this keeps.  Training is the same at any cadence (the checks only
+    render the fixed latents).
     """
     from ganforge.health.replay import read_config, replay_rows
 
-    rows = [r for r in read_metrics(run / "metrics.jsonl") if not _health_row(r) or r["step"] % every == 0]
+    rows = [r for r in read_metrics(run / "metrics.jsonl")
+            if not _health_row(r) or (r["step"] % every == 0 and r["step"] > 0)]  # the trainer checks from step every
     return replay_rows(rows, read_config(run))
 
 
@@ -267,9 +270,10 @@ def _precision_recall(results: list[dict]) -> dict:
         said = [r for r in results if name in {_family(n) for n in r["diagnosed"] + r.get("warnings", [])}]
         truth = [r for r in results if r["expect"] == name]
         hits = [r for r in said if name in {r["expect"], *r.get("also", [])}]  # a co-diagnosis the case allows is right
+        found = [r for r in truth if r in said]
         table[name] = {"runs": len(truth), "diagnosed": len(said),
                        "precision": len(hits) / len(said) if said else None,
-                       "recall": len(hits) / len(truth) if truth else None}
+                       "recall": len(found) / len(truth) if truth else None}
     return table
 
 

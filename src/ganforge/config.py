@@ -98,7 +98,7 @@ class TrainConfig:
     on_divergence: str = "stop"  # non-finite losses/gradients: stop (keep the last good checkpoint) | rollback (reload it, halve the lrs)
     max_bad_steps: int = 10  # non-finite steps (skipped) in one log interval before on_divergence acts
     max_rollbacks: int = 3  # on_divergence=rollback: give up (stop) after this many rollbacks
-    health_every: int = 100  # steps between the health monitor's sample checks (diversity, classes, modes of the fixed latents; step 0 = G at init)
+    health_every: int = 100  # steps between the health monitor's sample checks (diversity, classes, modes of the fixed latents), in the first log row at or after each multiple
     health: str | bool = "warn"  # training-health monitor (YAML reads a bare `off` as false: same as "off"): warn (print diagnoses) | stop (stop at a serious one) | off
     tensorboard: bool = False  # also write TensorBoard event files into runs/NAME/tb (needs ganforge[tensorboard])
 

@@ -38,13 +38,13 @@ def test_collapsing_toy2d_run_is_diagnosed_live_and_by_doctor(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert printed.count("mode collapse at step") == 1  # printed once
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-    checks = [r for r in rows if "health/diversity" in r]  # rows of their own, every health_every from step 0
-    assert [r["step"] for r in checks] == [0, 4, 8, 12, 16, 20] and all(r["health/diversity"] == 0.0 for r in checks)
+    checks = [r for r in rows if "health/diversity" in r]  # in the log rows, every health_every (not sample_every)
+    assert [r["step"] for r in checks] == [4, 8, 12, 16, 20, 24] and all(r["health/diversity"] == 0.0 for r in checks)
     train_rows = [r for r in rows if "d/loss" in r]
     assert all({"d/acc_real", "d/acc_fake", "d/sign_real", "d/grad_norm", "g/grad_norm"} <= set(r) for r in train_rows)
     assert main(["doctor", str(run)]) == 1
     assert "mode collapse" in capsys.readouterr().out
-    assert "mode collapse at step 4" in printed  # no warm-up: the checks at steps 0 and 4 hold (patience 2)
+    assert "mode collapse at step 8" in printed  # no warm-up: the first two checks (4, 8) hold (patience 2)
     assert "mode collapse at step" in (run / "report.html").read_text()
 
 

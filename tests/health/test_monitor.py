@@ -206,10 +206,11 @@ def test_a_row_observed_twice_counts_once(ring8):
     assert [d.name for d in m.timeline] == ["mode_collapse"]
 
 
-def test_monitor_is_due_at_init_and_every_health_every(ring8):
-    m = HealthMonitor({**MINIMAX, "train": {"health_every": 30}}, ring8)
-    assert [s for s in range(0, 100) if m.due(s)] == [0, 30, 60, 90]
-    assert not HealthMonitor(MINIMAX).due(0)  # replaying logs: no samples to check
+def test_monitor_is_due_at_the_first_log_row_after_each_health_every(ring8):
+    m = HealthMonitor({**MINIMAX, "train": {"health_every": 100}}, ring8)
+    assert [s for s in range(40, 400, 40) if m.due(s, log_every=40)] == [120, 200, 320]
+    assert [s for s in range(50, 400, 50) if m.due(s, log_every=50)] == [100, 200, 300]
+    assert not HealthMonitor(MINIMAX).due(100)  # replaying logs: no samples to check
 
 
 def test_state_dict_resumes_mid_streak():

@@ -1,8 +1,8 @@
 """Training health: signals, diagnoses, remedies and the ``ganforge doctor`` command.
 
 The trainer logs :func:`d_signals` every step (on the device) and the sample
-signals of :class:`HealthMonitor` at step 0 and every ``train.health_every``
-steps (rows of their own in metrics.jsonl); the monitor turns the
+signals of :class:`HealthMonitor` every ``train.health_every`` steps (in the
+log row); the monitor turns the
 logged rows into :class:`Diagnosis` objects (mode collapse, an overpowering
 discriminator, a generator that stopped learning, divergence, oscillation),
 each with its evidence and the remedies for the run's recipe.  See

@@ -3,9 +3,8 @@
 The trainer builds one :class:`HealthMonitor` per run and calls
 
 - :meth:`~HealthMonitor.sample_signals` with the fixed-latent samples at
-  every step where :meth:`~HealthMonitor.due` says so (step 0, then every
-  ``train.health_every``); it returns the ``health/*`` values the trainer
-  logs as a metrics.jsonl row of their own;
+  the log rows :meth:`~HealthMonitor.due` names (every ``train.health_every``
+  steps); it returns the ``health/*`` values the trainer adds to that row;
 - :meth:`~HealthMonitor.observe` with every row it writes to metrics.jsonl
   (training rows, rows with the health values, evaluation rows); it returns
   the diagnoses that are new at that row.  A row passed twice counts once.
@@ -56,13 +55,14 @@ class HealthMonitor:
 
     # ---------------------------------------------------------------- input
 
-    def due(self, step: int) -> bool:
-        """Whether the trainer should pass samples at ``step``: step 0 (G at init) and every ``train.health_every``.
+    def due(self, step: int, log_every: int = 1) -> bool:
+        """Whether the log row at ``step`` should carry sample signals: the first log row at or after each
+        multiple of ``train.health_every``.
 
         Its own cadence, not the sample grids' (``train.sample_every``, 250 by
-        default): a collapse is seen within one ``health_every`` of its onset.
+        default): a collapse is seen within a few ``health_every`` of its onset.
         """
-        return self.space is not None and step % self.every == 0
+        return self.space is not None and step % self.every < log_every
 
     @torch.no_grad()
     def sample_signals(self, step: int, fake: torch.Tensor) -> dict[str, float]:

@@ -182,11 +182,6 @@ class Trainer:
         try:
             with self.stop:
                 while self.step < t.steps and not self.stop.requested:
-                    if self.health is not None and self.health.due(self.step):  # G at init, then every train.health_every
-                        samples = render(self.recipe, self.sampling_generator, self.fixed_z, self.fixed_labels, self.device)
-                        row = {"step": self.step, **self.health.sample_signals(self.step, samples)}
-                        self.run.append(row)
-                        self._observe_health(row, bar)
                     self.train_step()
                     self.step += 1
                     interval_steps += 1
@@ -290,6 +285,9 @@ class Trainer:
         row["nonfinite_steps"] = bad
         if first is not None:
             row["first_nonfinite_step"] = first
+        if self.health is not None and self.health.due(self.step, self.cfg.train.log_every):  # train.health_every
+            samples = render(self.recipe, self.sampling_generator, self.fixed_z, self.fixed_labels, self.device)
+            row.update(self.health.sample_signals(self.step, samples))
         self.run.append(row)
         if self.tensorboard:
             self.tensorboard.scalars(self.step, row)
