@@ -167,3 +167,12 @@ def test_class_morph_errors(tiny_model, tiny_cond_run):
         class_morph(model, 0, [1])
     with pytest.raises(GanforgeError, match="10"):  # an unknown class lists the valid ones
         class_morph(model, 0, [1, 10])
+
+
+def test_an_unknown_interpolation_mode_names_the_known_ones():
+    from ganforge.art.latent import MODES, interpolate_latents
+    from ganforge.errors import GanforgeError
+
+    assert list(MODES) == ["slerp", "lerp"]
+    with pytest.raises(GanforgeError, match="slerp, lerp"):
+        interpolate_latents(torch.randn(2, 4), steps=3, mode="cubic")

@@ -141,7 +141,7 @@ def add_commands(subparsers) -> None:
     p.add_argument("--seeds", default="1,7,42", help="seeds to walk through, comma-separated (default 1,7,42)")
     p.add_argument("--steps", type=int, default=60, help="frames from one seed to the next (default 60)")
     p.add_argument("--out", help="output file: .gif or .mp4 (mp4 needs imageio-ffmpeg); .png with --grid-around")
-    p.add_argument("--mode", choices=["slerp", "lerp"], default="slerp", help="spherical (default) or straight-line path")
+    p.add_argument("--mode", default="slerp", help="slerp: spherical (default), lerp: straight line (art.latent.MODES)")
     p.add_argument("--truncation", type=float, default=None,
                    help="truncation trick: redraw latent values beyond +-PSI (e.g. 0.7: cleaner, less varied)")
     p.add_argument("--fps", type=float, default=20, help="frames per second (default 20)")

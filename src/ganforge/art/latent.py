@@ -31,9 +31,6 @@ from ganforge.model import truncate  # noqa: F401  (re-exported: ganforge.art.tr
 if TYPE_CHECKING:
     from ganforge.model import GeneratorModel
 
-MODES = ("slerp", "lerp")
-
-
 # ---------------------------------------------------------------- interpolation
 
 
@@ -69,6 +66,10 @@ def slerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor | float) -> torch.
     return (direction * length).to(z0.dtype)
 
 
+#: interpolation paths by name (the first is the default); `interpolate --mode` offers these.
+MODES = {"slerp": slerp, "lerp": lerp}
+
+
 def interpolate_latents(keys: torch.Tensor, steps: int, mode: str = "slerp", closed: bool = False) -> torch.Tensor:
     """Key latents (K, D) -> a path (F, D) through them, ``steps`` frames per leg.
 
@@ -82,7 +83,7 @@ def interpolate_latents(keys: torch.Tensor, steps: int, mode: str = "slerp", clo
         raise GanforgeError(f"Steps between seeds must be >= 1, got {steps}.")
     if len(keys) < 2:
         raise GanforgeError("Give at least two seeds to walk between, e.g. --seeds 1,7,42.")
-    fn = slerp if mode == "slerp" else lerp
+    fn = MODES[mode]
     if closed:
         keys = torch.cat([keys, keys[:1]])
     t = torch.arange(steps, dtype=torch.float64) / steps  # 0 .. (steps-1)/steps: each leg's own start, not its end
