@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ganforge.errors import GanforgeError
 from ganforge.studio.bodylimit import MAX_BODY_BYTES, BodyLimit
-from ganforge.studio.service import MAX_FPS, MAX_IMAGES, MAX_SEED, MAX_STEPS, TRANSLATOR, Studio
+from ganforge.studio.service import GENERATOR, MAX_FPS, MAX_IMAGES, MAX_SEED, MAX_STEPS, TRANSLATOR, Studio
 
 log = logging.getLogger("ganforge.studio")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -70,6 +70,31 @@ def build_ui(studio: Studio):
     return demo
 
 
+def _run_picker(gr, studio: Studio, kind: str, describe):
+    """The run / checkpoint / refresh handlers a tab shares: ``describe(run, checkpoint)`` returns
+    (the update of the tab's run-specific widget, the info line) for runs of ``kind``."""
+
+    def on_run(run):
+        try:
+            checkpoints = studio.list_checkpoints(run)
+            widget, text = describe(run, "latest")
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a UI message
+            raise _failure(gr, exc) from None
+        return gr.update(choices=checkpoints, value="latest"), widget, text
+
+    def on_checkpoint(run, checkpoint):
+        try:
+            return describe(run, checkpoint)
+        except Exception as exc:  # noqa: BLE001
+            raise _failure(gr, exc) from None
+
+    def on_refresh():
+        runs = studio.list_runs(kind)
+        return gr.update(choices=runs, value=runs[0] if runs else None)
+
+    return on_run, on_checkpoint, on_refresh
+
+
 def _generate_tab(gr, demo, studio: Studio) -> None:
     """Generator runs: samples grid and interpolation walk."""
 
@@ -85,23 +110,7 @@ def _generate_tab(gr, demo, studio: Studio) -> None:
             return gr.update(choices=choices, value=0, visible=True), text + f" · {info['num_classes']} classes"
         return gr.update(choices=[], value=None, visible=False), text
 
-    def on_run(run):
-        try:
-            checkpoints = studio.list_checkpoints(run)
-            klass, text = class_update(run, "latest")
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a UI message
-            raise fail(exc) from None
-        return gr.update(choices=checkpoints, value="latest"), klass, text
-
-    def on_checkpoint(run, checkpoint):
-        try:
-            return class_update(run, checkpoint)
-        except Exception as exc:  # noqa: BLE001
-            raise fail(exc) from None
-
-    def on_refresh():
-        runs = studio.list_runs()
-        return gr.update(choices=runs, value=runs[0] if runs else None)
+    on_run, on_checkpoint, on_refresh = _run_picker(gr, studio, GENERATOR, class_update)
 
     def on_generate(run, checkpoint, seed, truncation, klass, n):
         try:
@@ -171,23 +180,7 @@ def _translate_tab(gr, demo, studio: Studio) -> None:
         both_ways = len(info["directions"]) > 1  # only CycleGAN asks which way
         return gr.update(choices=info["directions"], value=info["directions"][0], visible=both_ways), text
 
-    def on_run(run):
-        try:
-            checkpoints = studio.list_checkpoints(run)
-            direction_update, text = describe(run, "latest")
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a UI message
-            raise fail(exc) from None
-        return gr.update(choices=checkpoints, value="latest"), direction_update, text
-
-    def on_checkpoint(run, checkpoint):
-        try:
-            return describe(run, checkpoint)
-        except Exception as exc:  # noqa: BLE001
-            raise fail(exc) from None
-
-    def on_refresh():
-        runs = studio.list_runs(TRANSLATOR)
-        return gr.update(choices=runs, value=runs[0] if runs else None)
+    on_run, on_checkpoint, on_refresh = _run_picker(gr, studio, TRANSLATOR, describe)
 
     def on_translate(run, checkpoint, direction, image):
         try:
