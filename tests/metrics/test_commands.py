@@ -44,6 +44,12 @@ def test_metrics_list(main, capsys):
     assert main(["metrics", "list"]) == 0
     out = capsys.readouterr().out
     assert "mnist" in out and "fashion-mnist" in out and "test accuracy" in out
+    from ganforge.metrics.registry import ordered_specs
+
+    lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")}
+    for spec in ordered_specs():  # every registered metric, with its kinds of data
+        assert spec.name in lines and all(kind in lines[spec.name] for kind in spec.applies_to)
+    assert "fid*" not in lines["fid"] and "images*" in lines["fid"] and "images*" not in lines["cas"]
 
 
 def test_metrics_floor_on_toy2d(main, tmp_path, capsys):

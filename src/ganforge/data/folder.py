@@ -36,13 +36,14 @@ BACKGROUND = 255  # transparent pixels become white
 OUTSIDE = "outside class folders"
 
 
-def _root(cfg: DataConfig) -> Path:
+def data_root(cfg: DataConfig, what: str = "Image folder", example: str = "/path/to/images") -> Path:
+    """``data.path`` as an existing folder (``what`` and ``example`` word the one-line error)."""
     if not cfg.path:
-        raise GanforgeError("The folder source needs data.path; give it with --set data.path=/path/to/images.")
+        raise GanforgeError(f"The {cfg.source} source needs data.path; give it with --set data.path={example}.")
     root = Path(cfg.path).expanduser()
     if not root.is_dir():
-        raise GanforgeError(f"Image folder {root} does not exist or is not a folder; "
-                            "give an existing folder with --set data.path=/path/to/images.")
+        raise GanforgeError(f"{what} {root} does not exist or is not a folder; "
+                            f"give an existing folder with --set data.path={example}.")
     return root
 
 
@@ -56,7 +57,7 @@ def list_files(root: Path) -> list[Path]:
 
 
 def _inputs(cfg: DataConfig) -> list[Path]:
-    return list_files(_root(cfg))
+    return list_files(data_root(cfg))
 
 
 @SOURCES.register("folder")
@@ -64,7 +65,7 @@ def _inputs(cfg: DataConfig) -> list[Path]:
 @source_options(splits=("train", "all"), inputs=_inputs, path_is_data=True)
 def load_folder(cfg: DataConfig) -> Dataset:
     """Your own images from data.path (class sub-folders become labels); odd files skipped and counted."""
-    root = _root(cfg)
+    root = data_root(cfg)
     files = list_files(root)
     size = cfg.resolution or DEFAULT_RESOLUTION
     channels = cfg.channels or DEFAULT_CHANNELS
@@ -86,10 +87,10 @@ def load_folder(cfg: DataConfig) -> Dataset:
         raise GanforgeError(f"No readable images in {root} ({len(files)} files looked at); "
                             "point --set data.path at a folder of .png/.jpg images.")
     return Dataset(x=torch.from_numpy(np.stack(images)), y=torch.tensor(labels, dtype=torch.int64) if labelled else None,
-                   class_names=class_names or None, info=_skip_info(root, len(files), skipped))
+                   class_names=class_names or None, info=skip_info(root, len(files), skipped))
 
 
-def _skip_info(root: Path, total: int, skipped: dict[str, int]) -> dict:
+def skip_info(root: Path, total: int, skipped: dict[str, int]) -> dict:
     """info["skipped"] (count), info["skipped_by_reason"], and the one-line notice."""
     count = sum(skipped.values())
     info = {"skipped": count, "skipped_by_reason": skipped, "files_seen": total}

@@ -47,8 +47,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ganforge.config import DataConfig
 from ganforge.data.base import Dataset, IndexSampler, InMemoryBatches
-from ganforge.data.folder import (DEFAULT_CHANNELS, DEFAULT_RESOLUTION, IMAGE_SUFFIXES, _skip_info, decode_image,
-                                  fit_square, list_files, load_folder, to_mode)
+from ganforge.data.folder import (DEFAULT_CHANNELS, DEFAULT_RESOLUTION, IMAGE_SUFFIXES, data_root, decode_image,
+                                  fit_square, list_files, load_folder, skip_info, to_mode)
 from ganforge.data.registry import SOURCES, source_options
 from ganforge.errors import GanforgeError
 from ganforge.registry import Registry
@@ -109,15 +109,6 @@ def random_crop_flip(x: torch.Tensor, pad: int, generator: torch.Generator | Non
 # folders
 
 
-def _root(cfg: DataConfig) -> Path:
-    if not cfg.path:
-        raise GanforgeError(f"The {cfg.source} source needs data.path; give it with --set data.path=/path/to/pairs.")
-    root = Path(cfg.path).expanduser()
-    if not root.is_dir():
-        raise GanforgeError(f"Pair folder {root} does not exist or is not a folder; give one with --set data.path=DIR.")
-    return root
-
-
 def split_dir(base: Path, split: str, joined: str | None = None) -> Path:
     """``base/<split>`` (or the sibling folder ``joined``, e.g. trainA) when it exists; else ``base`` for train/all."""
     candidate = base.parent / joined if joined else base / split
@@ -138,7 +129,7 @@ def _ab_layout(root: Path) -> bool:
 
 
 def _inputs(cfg: DataConfig) -> list[Path]:
-    root = _root(cfg)
+    root = data_root(cfg, "Pair folder", "/path/to/pairs")
     if _ab_layout(root):
         return _images(split_dir(root / "A", cfg.split)) + _images(split_dir(root / "B", cfg.split))
     return _images(split_dir(root, cfg.split))
@@ -148,7 +139,7 @@ def _inputs(cfg: DataConfig) -> list[Path]:
 @source_options(splits=SPLITS, inputs=_inputs, path_is_data=True)
 def load_paired_folder(cfg: DataConfig) -> Dataset:
     """Aligned pairs from data.path: A/ and B/ with the same file names, or side-by-side AB images."""
-    root = _root(cfg)
+    root = data_root(cfg, "Pair folder", "/path/to/pairs")
     size, channels = cfg.resolution or DEFAULT_RESOLUTION, cfg.channels or DEFAULT_CHANNELS
     if _ab_layout(root):
         jobs, seen = _matched_files(split_dir(root / "A", cfg.split), split_dir(root / "B", cfg.split))
@@ -169,7 +160,7 @@ def load_paired_folder(cfg: DataConfig) -> Dataset:
         raise GanforgeError(f"No readable image pairs in {root} ({seen} files looked at); give A/ and B/ folders "
                             "with the same file names, or side-by-side AB images.")
     x = torch.from_numpy(np.stack(pairs))
-    return Dataset(x=x, info={**_skip_info(root, seen, skipped), "paired": True, "layout": "A|B channels"})
+    return Dataset(x=x, info={**skip_info(root, seen, skipped), "paired": True, "layout": "A|B channels"})
 
 
 PAIRED_SOURCES.register("paired-folder")(PairedSource(aligned=True))
@@ -241,7 +232,7 @@ def decode_side_by_side(path: Path, size: int, channels: int) -> np.ndarray | st
 
 
 def _unpaired_dirs(cfg: DataConfig) -> tuple[Path, Path]:
-    root = _root(cfg)
+    root = data_root(cfg, "Pair folder", "/path/to/pairs")
     if not _ab_layout(root) and not ((root / f"{cfg.split}A").is_dir() and (root / f"{cfg.split}B").is_dir()):
         raise GanforgeError(f"{root} needs two folders A/ and B/ (or {cfg.split}A/ and {cfg.split}B/) for unpaired-folders; "
                             "create them or point data.path at their parent.")

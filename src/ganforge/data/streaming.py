@@ -77,10 +77,10 @@ def stream_folder(cfg: DataConfig) -> StreamingFolder:
     like the in-memory path, so they are neither counted as samples nor
     replaced (twice) in every epoch.  Pixels are decoded again per batch.
     """
-    from ganforge.data.folder import OUTSIDE, _root, _skip_info  # the in-memory path's checks and messages
+    from ganforge.data.folder import OUTSIDE, data_root, skip_info  # the in-memory path's checks and messages
     from ganforge.data.registry import announce
 
-    root = _root(cfg)
+    root = data_root(cfg)
     size, channels = cfg.resolution or DEFAULT_RESOLUTION, cfg.channels or DEFAULT_CHANNELS
     class_names = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
     seen = list_files(root)
@@ -100,7 +100,7 @@ def stream_folder(cfg: DataConfig) -> StreamingFolder:
         files = [files[i] for i in keep]
     labels = [class_names.index(f.relative_to(root).parts[0]) for f in files] if class_names else None
     data = StreamingFolder(files, labels, class_names or None, size, channels)
-    data.info.update(_skip_info(root, len(seen), skipped))
+    data.info.update(skip_info(root, len(seen), skipped))
     announce(data)
     return data
 

@@ -57,8 +57,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_metrics_list(args: argparse.Namespace) -> int:
+    import ganforge.metrics  # noqa: F401 - registers every metric spec
     from ganforge.metrics.extractor import available_extractors, weights_dir
+    from ganforge.metrics.registry import ordered_specs
 
+    print("metrics (ganforge eval --metrics NAME,...; * = computed by default for that kind of data):")
+    for spec in ordered_specs():
+        kinds = ", ".join(k + ("*" if k in spec.default_for else "") for k in spec.applies_to)
+        print(f"  {spec.name:<16} {', '.join(o + '<class>' if o.endswith('/') else o for o in spec.outputs):<44} on {kinds}")
     entries = available_extractors()
     if not entries:
         print(f"No committed extractors in {weights_dir()}.")
@@ -110,9 +116,10 @@ def add_commands(subparsers) -> None:
         description="Compare a run's samples with the real test split in the feature space of the data set's "
                     "committed classifier. Example: ganforge eval runs/digits --metrics fid,kid --n 10000")
     p.add_argument("run", help="run directory (or checkpoint / saved model directory)")
-    p.add_argument("--metrics", help="comma-separated: fid,kid,pr,dc,is,classes,modes,stacked_mnist,inception-fid; "
-                                     "conditional runs also class_acc,intra_fid,cas "
-                                     "(default: fid,kid,pr,dc,is,classes; toy2d: modes,fid,kid,pr,dc,classes)")
+    # The names live in the METRICS registry: `ganforge metrics list` prints them with their defaults.
+    p.add_argument("--metrics", help="comma-separated metric names, e.g. fid,kid (`ganforge metrics list` shows "
+                                     "them all; default: those registered as defaults for the run's kind of data: "
+                                     "images, points or pairs)")
     p.add_argument("--n", type=int, default=10_000, help="generated samples (default 10000)")
     p.add_argument("--checkpoint", default="latest", help="latest, best or a name like step_000500")
     p.add_argument("--extractor", default="auto", help="auto (the data source's), a committed name, or a folder "
