@@ -19,9 +19,10 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[dev]"
-	# torch-fidelity: the independent Inception used by tests/metrics/test_inception_reference.py;
-	# --no-deps because it declares torchvision, which could replace the CPU torch.
-	$(BIN)/python -m pip install -q --no-deps "torch-fidelity==0.4.0"
+	# torch-fidelity: the independent Inception used by tests/metrics/test_inception_reference.py.
+	# --no-deps: it declares torchvision, which could replace the CPU torch; --target: kept off
+	# sys.path, because torchmetrics imports torch_fidelity whenever it can find it (and then torchvision).
+	$(BIN)/python -m pip install -q --no-deps --upgrade --target $(VENV)/reference/torch-fidelity "torch-fidelity==0.4.0"
 	touch $@
 
 install: $(VENV)/.installed

@@ -20,7 +20,6 @@ imports torchvision for datasets and CLIP; the Inception module needs torch only
 """
 
 import importlib
-import importlib.util
 import sys
 import types
 from pathlib import Path
@@ -33,19 +32,24 @@ from ganforge.metrics import inception
 from ganforge.metrics.inception import FIDInceptionV3
 
 
+#: where `make install-dev` puts torch-fidelity: off sys.path, so torchmetrics does not import it.
+REFERENCE = Path(sys.prefix) / "reference" / "torch-fidelity"
+
+
 @pytest.fixture(scope="module")
 def fidelity() -> types.ModuleType:
     """torch_fidelity.feature_extractor_inceptionv3, loaded under a bare package stub (no torchvision needed).
 
     Whatever torch_fidelity modules were imported before are put back afterwards.
     """
-    spec = importlib.util.find_spec("torch_fidelity")
-    assert spec is not None and spec.submodule_search_locations, (
-        "torch-fidelity is a test dependency: pip install --no-deps torch-fidelity")
+    folder = REFERENCE / "torch_fidelity"
+    assert (folder / "feature_extractor_inceptionv3.py").is_file(), (
+        f"torch-fidelity is a test dependency: make install-dev puts it in {REFERENCE} "
+        "(pip install --no-deps --target that folder torch-fidelity==0.4.0)")
     ours = lambda: [n for n in sys.modules if n == "torch_fidelity" or n.startswith("torch_fidelity.")]  # noqa: E731
     before = {name: sys.modules.pop(name) for name in ours()}
     package = types.ModuleType("torch_fidelity")
-    package.__path__ = list(spec.submodule_search_locations)
+    package.__path__ = [str(folder)]
     sys.modules["torch_fidelity"] = package
     try:
         yield importlib.import_module("torch_fidelity.feature_extractor_inceptionv3")
