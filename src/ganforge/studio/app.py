@@ -98,9 +98,6 @@ def _run_picker(gr, studio: Studio, kind: str, describe):
 def _generate_tab(gr, demo, studio: Studio) -> None:
     """Generator runs: samples grid and interpolation walk."""
 
-    def fail(exc: Exception):
-        return _failure(gr, exc)
-
     def class_update(run, checkpoint):
         info = studio.run_info(run, checkpoint)
         text = (f"**{info['run']}** · checkpoint `{info['checkpoint']}` · step {info['step']} · "
@@ -116,7 +113,7 @@ def _generate_tab(gr, demo, studio: Studio) -> None:
         try:
             path = studio.generate(run, checkpoint, seed=seed, n=n, truncation=truncation, label=klass)
         except Exception as exc:  # noqa: BLE001
-            raise fail(exc) from None
+            raise _failure(gr, exc) from None
         return str(path), str(path)
 
     def on_interpolate(run, checkpoint, seed, truncation, klass, seed_b, steps, fps):
@@ -124,7 +121,7 @@ def _generate_tab(gr, demo, studio: Studio) -> None:
             path = studio.interpolate(run, checkpoint, seed_a=seed, seed_b=seed_b, steps=steps,
                                       truncation=truncation, label=klass, fps=fps)
         except Exception as exc:  # noqa: BLE001
-            raise fail(exc) from None
+            raise _failure(gr, exc) from None
         return str(path), str(path)
 
     runs = studio.list_runs()
@@ -170,9 +167,6 @@ def _translate_tab(gr, demo, studio: Studio) -> None:
     """Translation runs (pix2pix / CycleGAN): upload an image or draw a sketch, see it as the model does next
     to its translation, download the translated PNG with provenance."""
 
-    def fail(exc: Exception):
-        return _failure(gr, exc)
-
     def describe(run, checkpoint):
         info = studio.translator_info(run, checkpoint)
         text = (f"**{info['run']}** · {info['translator']} · checkpoint `{info['checkpoint']}` · step {info['step']} · "
@@ -186,7 +180,7 @@ def _translate_tab(gr, demo, studio: Studio) -> None:
         try:
             result = studio.translate(run, checkpoint, image=image, direction=direction)
         except Exception as exc:  # noqa: BLE001
-            raise fail(exc) from None
+            raise _failure(gr, exc) from None
         return str(result.input_view), str(result.output_view), str(result.download)
 
     runs = studio.list_runs(TRANSLATOR)
