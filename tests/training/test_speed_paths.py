@@ -58,6 +58,17 @@ def test_auto_keeps_the_host_path_on_cpu_and_true_needs_an_in_memory_set():
         wanted(True, streamed, CPU)
 
 
+
+def test_a_data_set_that_draws_its_own_batches_keeps_them():
+    """unpaired-folders re-pairs A and B every epoch in its own batches(): a plain gather by index would lose that."""
+    from ganforge.data.paired import UnpairedDataset
+
+    data = UnpairedDataset(torch.zeros(4, 2, 4, 4, dtype=torch.uint8))
+    assert wanted("auto", data, CPU) == (False, "auto: the data set draws its own batches")
+    assert wanted(False, data, CPU)[0] is False
+    with pytest.raises(GanforgeError, match="draws its own batches"):
+        wanted(True, data, CPU)
+
 def test_on_device_data_trains_like_the_host_path_for_20_steps(tiny_image_config, tmp_path):
     host = Trainer(tiny_image_config(steps=20, extra=["train.data_on_device=false"]), run_dir=tmp_path / "host")
     assert not isinstance(host.batches, DeviceBatches)

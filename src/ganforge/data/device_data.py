@@ -35,15 +35,23 @@ def wanted(setting: str | bool, data, device: torch.device) -> tuple[bool, str]:
     (``data.streaming=true``) is a configuration error.
     """
     in_memory = isinstance(data, Dataset)
+    # A data set that draws its own batches (unpaired-folders re-pairs A and B every epoch)
+    # would lose that behaviour to a plain gather by index.
+    own_batches = in_memory and type(data).batches is not Dataset.batches
     if setting is True:
         if not in_memory:
             raise GanforgeError("train.data_on_device=true needs the data set in memory, but data.streaming=true "
                                 "decodes it per batch; set one of them to false.")
+        if own_batches:
+            raise GanforgeError("train.data_on_device=true cannot be used with this data source, which draws its own "
+                                "batches (unpaired-folders re-pairs its images every epoch); set train.data_on_device=auto.")
         return True, "as configured"
     if setting is False:
         return False, "as configured"
     if not in_memory:
         return False, "auto: the data set is streamed from disk"
+    if own_batches:
+        return False, "auto: the data set draws its own batches"
     if device.type != "cuda":
         return False, f"auto: on {device.type} the host path already reads from the same memory"
     size, free = data.x.nbytes + (data.y.nbytes if data.y is not None else 0), torch.cuda.mem_get_info(device)[0]
