@@ -148,3 +148,20 @@ def test_bf16_autocast_trains_finite(tiny_image_config, tmp_path):
 def test_fp16_on_cpu_is_refused_clearly(tiny_points_config):
     with pytest.raises(GanforgeError, match="fp16 is for GPUs"):
         Trainer(tiny_points_config(steps=1, extra=["train.precision=fp16"])).fit()
+
+
+def test_a_step_that_writes_samples_and_checks_health_renders_the_fixed_latents_once(tmp_path, tiny, monkeypatch):
+    """The health check judges the grid just written (one render per step), and each new step renders afresh."""
+    from ganforge.presets import load_config
+    from ganforge.training import trainer as trainer_module
+
+    cfg = load_config("toy2d-gan", tiny["points"] + ["train.steps=4", "train.health_every=2"], name="once")
+    cfg.out_dir = str(tmp_path)
+    calls = []
+    real_render = trainer_module.render
+    monkeypatch.setattr(trainer_module, "render", lambda *a, **k: calls.append(1) or real_render(*a, **k))
+    run = trainer_module.Trainer(cfg).fit()
+    rows = [r for r in read_metrics(run / "metrics.jsonl") if "health/diversity" in r]
+    assert [r["step"] for r in rows] == [2, 4]  # health checked at steps 2 and 4 ...
+    assert len(list((run / "samples").glob("step_*.png"))) == 2  # ... where grids are written too
+    assert len(calls) == 2  # one render each, not two

@@ -129,6 +129,7 @@ class Trainer:
         self.lr_scale, self.rollbacks = 1.0, 0  # divergence rollbacks halve the learning rates
         self._bad_in_a_row = 0
         self.sums = observers.IntervalSums()
+        self._rendered: tuple[int, torch.Tensor] | None = None  # (step, samples): see fixed_samples
         self.evaluator = observers.build_evaluator(self)
         self.best_fid = float("inf")
         self.health = observers.build_health(self)
@@ -237,6 +238,7 @@ class Trainer:
     def train_step(self) -> None:
         """One training step (public for benchmarks): n_critic "d" updates, one "g" update, the EMA."""
         t = self.cfg.train
+        self._rendered = None
         self.lrs.apply(self.step, t.steps, self.lr_scale)
         measure = (self.step + 1) % t.log_every == 0  # update ratios: only on the step before a log row
         for _ in range(t.n_critic):
@@ -286,7 +288,7 @@ class Trainer:
         if first is not None:
             row["first_nonfinite_step"] = first
         if self.health is not None and self.health.due(self.step, self.cfg.train.log_every):  # train.health_every
-            samples = render(self.recipe, self.sampling_generator, self.fixed_z, self.fixed_labels, self.device)
+            samples = self.fixed_samples()
             row.update(self.health.sample_signals(self.step, samples))
         self.run.append(row)
         if self.tensorboard:
@@ -308,9 +310,18 @@ class Trainer:
     # --------------------------------------------------------------- samples
 
     @torch.no_grad()
+    def fixed_samples(self) -> torch.Tensor:
+        """The sampling net's preview of the fixed latents (N, *shape) on the CPU, rendered once per step:
+        a step that writes a sample grid and checks health judges the grid it wrote."""
+        if self._rendered is None or self._rendered[0] != self.step:  # train_step clears it (the weights change)
+            self._rendered = (self.step, render(self.recipe, self.sampling_generator, self.fixed_z, self.fixed_labels,
+                                                self.device))
+        return self._rendered[1]
+
+    @torch.no_grad()
     def save_samples(self) -> Path:
         """Sample grid (images) or scatter plot (points) from the fixed latents."""
-        samples = render(self.recipe, self.sampling_generator, self.fixed_z, self.fixed_labels, self.device)
+        samples = self.fixed_samples()
         per_row = len(samples) // self.data.num_classes if self.fixed_labels is not None else None
         meta = {"run": self.cfg.name, "step": self.step, "seed": self.cfg.train.seed}
         real = None if self.data.is_image else self.data.x[:POINTS_IN_SCATTER]
