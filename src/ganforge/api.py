@@ -7,10 +7,8 @@ from pathlib import Path
 import torch
 
 from ganforge.config import Config
-from ganforge.errors import GanforgeError
-from ganforge.model import GeneratorModel, build_model, model_kind, read_model
+from ganforge.model import GeneratorModel
 from ganforge.presets import load_config
-from ganforge.training import checkpoint as ckpt
 
 __all__ = ["GeneratorModel", "load", "train"]  # GeneratorModel lives in ganforge.model
 
@@ -32,15 +30,10 @@ def load(path: Path | str, checkpoint: str = "latest", device: str | torch.devic
     CycleGAN run gives a :class:`ganforge.translate.TranslatorModel` instead.
     """
     path = Path(path)
-    if not path.exists():
-        raise GanforgeError(f"{str(path)!r} does not exist; give a run directory such as runs/demo.")
     if path.suffix.lower() == ".onnx" and path.is_file():  # an exported generator: sampled with onnxruntime
         from ganforge.export.onnx_model import load_onnx
 
         return load_onnx(path, device)
-    folder, meta, spec = read_model(path, checkpoint)
-    if not model_kind(spec).generator:  # pix2pix / CycleGAN: images -> images, no latent
-        from ganforge.translate.model import load_translator
+    from ganforge.translate.model import load_model  # one loader for both model kinds (and the missing-path error)
 
-        return load_translator(folder, meta, ckpt.load_weights(folder), device)
-    return build_model(folder, meta, spec, device)
+    return load_model(path, checkpoint, device)

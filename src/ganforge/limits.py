@@ -161,13 +161,17 @@ def grid_size(count: int, height: int, width: int, nrow: int | None = None, padd
     return rows * (height + padding) + padding, nrow * (width + padding) + padding
 
 
-def check_picture(height: int, width: int, scale: int = 1, what: str = "The picture") -> None:
-    """One picture of height x width, upscaled by ``scale``, must stay under MAX_PICTURE_PIXELS."""
+def check_picture(height: int, width: int, scale: int = 1, what: str = "The picture",
+                  fix: str = "use a smaller --scale or fewer images", error: type[GanforgeError] = GanforgeError) -> None:
+    """One picture of height x width, upscaled by ``scale``, must stay under MAX_PICTURE_PIXELS.
+
+    ``fix`` and ``error`` let each front end (CLI, studio upload) phrase the remedy its user can act on.
+    """
     check_scale(scale)
     pixels = height * width * scale * scale
     if pixels > MAX_PICTURE_PIXELS:
-        raise GanforgeError(f"{what} would be {width * scale:,} x {height * scale:,} pixels, over the "
-                            f"{MAX_PICTURE_PIXELS:,}-pixel limit; use a smaller --scale or fewer images.")
+        raise error(f"{what} would be {width * scale:,} x {height * scale:,} pixels, over the "
+                    f"{MAX_PICTURE_PIXELS:,}-pixel limit; {fix}.")
 
 
 def check_grid(count: int, shape: tuple[int, ...], nrow: int | None = None, padding: int = 2, scale: int = 1) -> None:

@@ -170,3 +170,10 @@ def test_trainer_logs_eval_rows_and_keeps_a_best_checkpoint(tiny_image_config):
     assert [r["step"] for r in evals] == [2, 4]
     assert {"eval/kid_mean", "eval/precision", "eval/class_coverage", "eval/eval_seconds"} <= set(evals[0])
     assert (run / "checkpoints" / "best").is_file()
+
+
+def test_format_table_says_why_a_requested_metric_has_no_number():
+    report = {"metrics": {"fid": 12.5}, "not_applicable": {"cycle": "only CycleGAN runs translate both ways"}}
+    text = format_table(report)
+    assert "cycle" in text and "n/a" in text and "only CycleGAN runs translate both ways" in text
+    assert "n/a" not in format_table({"metrics": {"fid": 12.5}})

@@ -58,6 +58,8 @@ def format_table(results: dict) -> str:
     lines.append(f"{'metric':<{width}}  {'value':>12}")
     for key, value in values.items():
         lines.append(f"{key:<{width}}  {format_value(float(value)):>12}{_HINTS[direction(key)]}")
+    for name, why in (info.get("not_applicable") or {}).items():  # asked for, but says why it has no number here
+        lines.append(f"{name:<{width}}  {'n/a':>12}  ({why})")
     if info.get("seconds") is not None:
         lines.append(f"({info['seconds']} s)")
     return "\n".join(lines)

@@ -32,9 +32,7 @@ _PNG_MODES = ("1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16")  # modes Pillow w
 
 def check_pixels(width: int, height: int) -> None:
     """Refuse a picture over the pixel limit before it is decoded (its header is enough to know)."""
-    if width * height > limits.MAX_PICTURE_PIXELS:
-        raise StudioError(f"The image is {width:,} x {height:,} pixels, over the {limits.MAX_PICTURE_PIXELS:,}-pixel "
-                          "limit; upload a smaller image.")
+    limits.check_picture(height, width, what="The image", fix="upload a smaller image", error=StudioError)
 
 
 def check_image_file(path: Path) -> Path:
