@@ -8,7 +8,7 @@ import torch
 from ganforge.config import DataConfig
 from ganforge.data.base import Dataset
 from ganforge.data.toy2d import load_toy2d
-from ganforge.health.signals import SampleSpace, d_signals, kl_to_uniform, mean_pairwise_distance
+from ganforge.health.signals import SampleSpace, d_signals, kl_to_uniform, mean_pairwise_distance, top_class
 
 
 def test_d_signals_values():
@@ -110,3 +110,8 @@ def test_mnist_signals_use_the_domain_extractor():
     same = space.signals(real[:1].expand(64, -1, -1, -1))
     assert same["health/diversity"] == pytest.approx(0.0, abs=1e-6)
     assert same["health/class_kl"] == pytest.approx(math.log(10))
+
+
+def test_top_class_names_the_mode_the_samples_sit_on():
+    out = top_class(torch.tensor([3, 3, 3, 1, 3, 0, 3, 3]), num_classes=8)
+    assert out == {"health/top_class": 3.0, "health/top_share": 0.75}

@@ -1,11 +1,17 @@
 """report.html's health panel: verdict, shaded signal plot and the sample grid at each diagnosis."""
 
+import json
 import shutil
 from pathlib import Path
 
+import torch
+import yaml
 from PIL import Image
 
+from ganforge.config import DataConfig
+from ganforge.data import load_dataset
 from ganforge.training.report import write_report
+from ganforge.training.samples import write_samples
 
 FIXTURE = Path(__file__).parents[1] / "health" / "fixtures" / "collapsed-ring8"
 
@@ -18,9 +24,9 @@ def test_report_has_a_health_panel_with_the_grid_at_the_diagnosis(tmp_path):
         Image.new("RGB", (8, 8)).save(run / "samples" / f"step_{step:06d}.png")
     page = write_report(run).read_text()
     assert "<h2>Health</h2>" in page
-    assert "unhealthy: mode collapse from step 400" in page  # (tests/health/test_commands.py: why 400)
+    assert "unhealthy: mode collapse from step 300" in page  # (tests/health/test_commands.py: why 300)
     assert '<img src="health.png"' in page and (run / "health.png").stat().st_size > 1000
-    assert "mode collapse at step 400, to the end" in page
+    assert "mode collapse at step 300, to the end" in page
     assert 'src="samples/step_000500.png"' in page  # the first grid at or after the step it fired
     assert "lower optim_g.lr" in page
 
@@ -36,3 +42,27 @@ def test_report_without_health_signals_still_renders(tmp_path):
 def test_report_of_an_empty_run(tmp_path):
     page = write_report(tmp_path).read_text()
     assert "No rows logged yet." in page
+
+
+def test_report_of_a_run_without_sample_signals_judges_its_sample_grids(tmp_path):
+    """health=off: losses only in metrics.jsonl, real digits in the grids until step 600, then one digit 64
+    times.  The panel reads the grids as doctor does: collapse shaded from 700 (grids 600 and 700 hold), the grid
+    at that step shown, and a note saying where the signals came from."""
+    mnist = load_dataset(DataConfig(source="mnist"))
+    run = tmp_path / "nomonitor"
+    (run / "samples").mkdir(parents=True)
+    cfg = {"name": "nomonitor", "recipe": {"name": "gan", "loss": "nonsaturating"}, "data": {"source": "mnist"},
+           "train": {"health": "off", "grid_size": 64, "sample_every": 100}}
+    (run / "config.yaml").write_text(yaml.safe_dump(cfg))
+    rows = [{"step": s, "d/loss": 1.3, "g/loss": 0.8} for s in range(50, 1050, 50)]
+    (run / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    digits = mnist.to_model(mnist.x[torch.randperm(len(mnist), generator=torch.Generator().manual_seed(0))[:64]])
+    for step in range(100, 1100, 100):
+        samples = digits if step < 600 else digits[:1].expand(64, -1, -1, -1)
+        write_samples(samples, run / "samples" / f"step_{step:06d}.png", {"step": step}, None, None)
+    page = write_report(run).read_text()
+    assert "unhealthy: mode collapse from step 700" in page
+    assert "collapse judged from the 10 sample grids in samples/" in page
+    assert "mode collapse at step 700, to the end" in page
+    assert 'src="samples/step_000700.png" alt="step_000700" style="max-width:260px"' in page  # the grid at the diagnosis
+    assert '<img src="health.png"' in page and (run / "health.png").stat().st_size > 1000  # with the diversity curve

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import torch
 
-from ganforge.health.detectors import DETECTORS
+from ganforge.health.detectors import ABSTAIN, DETECTORS, Abstain
 from ganforge.health.diagnosis import Diagnosis
 from ganforge.health.history import History
 from ganforge.health.remedies import remedies_for
@@ -92,8 +92,13 @@ class HealthMonitor:
                 new.append(fired)
         return new
 
-    def _advance(self, detector, evidence: dict | None, step: int) -> Diagnosis | None:
-        """Count consecutive holds (or misses while active); fire or end the diagnosis at ``patience``."""
+    def _advance(self, detector, evidence: dict | None | Abstain, step: int) -> Diagnosis | None:
+        """Count consecutive holds (or misses while active); fire or end the diagnosis at ``patience``.
+
+        ``evidence`` is ABSTAIN when the row is no evidence either way: neither count moves.
+        """
+        if evidence is ABSTAIN:  # no evidence either way: the streak stays where it was
+            return None
         name, active = detector.name, detector.name in self.active
         holds = evidence is not None
         self.streak[name] = self.streak.get(name, 0) + 1 if holds != active else 0

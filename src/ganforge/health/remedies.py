@@ -85,7 +85,7 @@ REMEDIES = {
     "d_overpowering": [_one_critic, _lower_d_lr, _augment, _label_smoothing, _r1],
     "g_not_learning": [_nonsaturating, _raise_g_lr, _r1, _spectral_norm],
     "divergence": [_lower_both_lr, _fp32, _clip, _r1, _spectral_norm],
-    "oscillation": [_r1, _ema, _lower_both_lr, _spectral_norm],
+    "oscillation": [_balance_lr, _r1, _spectral_norm, _ema, _lower_both_lr],  # hopping: Metz et al. 2017; cycling: R1
     "healthy": [],
 }
 

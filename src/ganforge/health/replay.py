@@ -59,16 +59,18 @@ def replay_run(run_dir: Path | str) -> HealthReport:
     if not rows:
         raise GanforgeError(f"{run_dir / 'metrics.jsonl'} holds no rows yet; let the run log a few steps first.")
     cfg = read_config(run_dir)
-    logged, notes = len(rows), []
-    if not any(SAMPLE_SIGNAL in row for row in rows):
-        rows, notes = _with_grid_signals(run_dir, rows, cfg)
+    logged = len(rows)
+    rows, notes = with_grid_signals(run_dir, rows, cfg)
     report = replay_rows(rows, cfg)
     report.rows, report.notes = logged, notes
     return report
 
 
-def _with_grid_signals(run_dir: Path, rows: list[dict], cfg: dict) -> tuple[list[dict], list[str]]:
-    """A run that logged no sample signals: add those of its saved sample grids (in step order) and say so."""
+def with_grid_signals(run_dir: Path, rows: list[dict], cfg: dict) -> tuple[list[dict], list[str]]:
+    """``rows`` as they are when they carry sample signals; else with those of the run's saved sample grids
+    added (in step order), and a note saying so.  What doctor and report.html's health panel both judge."""
+    if any(SAMPLE_SIGNAL in row for row in rows):
+        return rows, []
     try:
         grids = grid_rows(run_dir, cfg)
     except GanforgeError as exc:  # e.g. its data set is not on this machine: judge from the losses alone

@@ -77,6 +77,20 @@ def kl_to_uniform(classes: torch.Tensor, num_classes: int) -> float:
     return max(0.0, float((q[nz] * (q[nz] * num_classes).log()).sum()))
 
 
+def top_class(classes: torch.Tensor, num_classes: int) -> dict[str, float]:
+    """Class ids (N,) -> {"health/top_class": the most frequent id, "health/top_share": its share of N}.
+
+    Which mode the samples sit on, not only how many: a collapsed G that
+    hops from mode to mode (Metz et al. 2017, fig. 1: the standard GAN on
+    the ring of 8 visits one mode after another) keeps a high top share
+    while its top class changes from check to check; a stable collapse keeps
+    both.  The oscillation detector reads the sequence.
+    """
+    counts = torch.bincount(classes.long(), minlength=num_classes)
+    top = int(counts.argmax())
+    return {"health/top_class": float(top), "health/top_share": float(counts[top]) / max(len(classes), 1)}
+
+
 class SampleSpace:
     """Where the sample signals of one data set are measured: features and (optional) classes.
 
@@ -132,6 +146,7 @@ class SampleSpace:
         if classes is not None:
             out["health/class_kl"] = kl_to_uniform(classes, self.num_classes)
             out["health/class_kl_max"] = math.log(self.num_classes)
+            out.update(top_class(classes, self.num_classes))
         if self.centres is not None:
             modes = toy2d_modes(fake, self.centres, self.std)
             out["health/modes"] = modes["modes_hit"]

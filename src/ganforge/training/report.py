@@ -53,16 +53,20 @@ def write_report(run_dir: Path, extra_sections: str = "") -> Path:
 
 def health_section(run_dir: Path, rows: list[dict], samples: list[Path]) -> str:
     """The health panel: verdict, diagnoses with evidence and remedies, the signal curves with the
-    diagnosed intervals shaded (``health.png``), and the sample grid at each diagnosis."""
-    from ganforge.health.replay import read_config, replay_rows  # health imports training.plots: import late
+    diagnosed intervals shaded (``health.png``), and the sample grid at each diagnosis.  A run that logged
+    no sample signals is judged, like ``ganforge doctor`` does, from those of its saved sample grids."""
+    from ganforge.health.replay import read_config, replay_rows, with_grid_signals  # health imports training.plots
 
     if not rows:
         return "<p>No rows logged yet.</p>"
-    report = replay_rows(rows, read_config(run_dir))
+    cfg = read_config(run_dir)
+    rows, notes = with_grid_signals(run_dir, rows, cfg)
+    report = replay_rows(rows, cfg)
     intervals = [(d.name, d.step, d.end if d.end is not None else report.last_step) for d in report.diagnoses]
     plot = plot_health(rows, intervals, run_dir / "health.png")
     css = "ok" if report.healthy else "bad"
     parts = [f'<p class="{css}"><b>{html.escape(report.verdict)}</b> (<code>ganforge doctor {html.escape(str(run_dir))}</code>)</p>']
+    parts += [f"<p><i>{html.escape(note)}</i></p>" for note in notes]
     if plot:
         parts.append('<img src="health.png" alt="health signals with diagnosed intervals shaded">')
     parts += [_diagnosis_html(d, _grid_at(samples, d.step)) for d in report.diagnoses]

@@ -28,6 +28,9 @@ MAX_SPREAD = 4.0  # samples 4x more spread than the data: G has left it (healthy
 class Divergence(Detector):
     name, serious, keys, patience = "divergence", True, ("d/loss", "g/loss", "health/nonfinite_samples",
                                                          "health/diversity"), 1
+    # Every other judgement is made on the numbers of a diverged run (blown-up samples, saturated D): while it
+    # lasts, divergence is the one diagnosis (grid25 at lr 2.0 also showed a "collapse" of its wrecked samples).
+    implies = ("mode_collapse", "partial_collapse", "d_overpowering", "g_not_learning", "oscillation")
 
     def check(self, history: History, run: RunInfo) -> dict | None:
         step = history.step
