@@ -42,6 +42,35 @@ def test_auto_follows_the_probe_and_explicit_choices_do_not(monkeypatch, fast, e
     assert resolve_precision(torch.device("meta"), "auto") == "fp32"  # neither CPU nor CUDA
 
 
+@pytest.mark.parametrize("flags, isa, fast, why", [
+    ({"avx512f", "amx_bf16", "avx512_bf16"}, None, True, "bf16 units (amx_bf16, avx512_bf16)"),
+    ({"avx512f", "amx_bf16", "avx512_bf16"}, "AVX512_CORE_AMX", True, "bf16 units"),  # a limit that allows them
+    ({"avx512f", "amx_bf16", "avx512_bf16"}, "avx512_core", False, "ONEDNN_MAX_CPU_ISA=avx512_core"),
+    ({"avx512f", "amx_bf16"}, "AVX2", False, "keeps oneDNN off"),
+    ({"avx512f", "avx512_vnni"}, None, False, "no bf16 units"),  # Cascade Lake
+    ({"avx512f", "avx512_vnni"}, "AVX512_CORE_AMX", False, "no bf16 units"),  # a limit cannot add units
+])
+def test_the_bf16_rule_needs_the_units_and_onednn_allowed_to_use_them(flags, isa, fast, why):
+    assert device.fast_bf16(flags, isa)[0] is fast
+    assert why in device.fast_bf16(flags, isa)[1]
+
+
+@pytest.mark.parametrize("name", ["ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA"])
+def test_auto_is_fp32_on_a_bf16_cpu_whose_onednn_isa_is_limited(monkeypatch, tiny_image_config, tmp_path, name):
+    # What `ONEDNN_MAX_CPU_ISA=AVX512_CORE` does to an AMX Xeon: it runs like a CPU without bf16 units.
+    monkeypatch.setattr(device, "cpu_has_fast_bf16", real_probe)
+    monkeypatch.setattr(device, "cpu_flags", lambda: {"avx512f", "amx_bf16", "avx512_bf16"})
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    monkeypatch.delenv("DNNL_MAX_CPU_ISA", raising=False)
+    assert device.auto_rule(CPU) == ("bf16", "the CPU has bf16 units (amx_bf16, avx512_bf16)")
+    monkeypatch.setenv(name, "AVX512_CORE")
+    calls = _probe_says(monkeypatch, {"fp32": 0.02, "bf16": 0.01})
+    trainer = Trainer(tiny_image_config(steps=1, extra=["train.precision=auto"]), run_dir=tmp_path / "r")
+    assert trainer.precision == "fp32" and calls == []  # the rule decides: no probe
+    assert trainer.precision_reason == "auto: ONEDNN_MAX_CPU_ISA=AVX512_CORE keeps oneDNN off the CPU's bf16 units"
+    trainer.run.close()
+
+
 def _probe_says(monkeypatch, seconds: dict):
     """Patch the measured step times: the probe's choice is then the same on every machine."""
     calls = []

@@ -35,6 +35,23 @@ def _channels(width: int, stages: int, max_channels: int) -> list[int]:
     return [min(width * 2 ** (stages - 1 - i), max_channels) for i in range(stages)]
 
 
+class LatentProjection(nn.ConvTranspose2d):
+    """G's first layer: a k x k transposed conv (stride 1, no padding) of the 1x1 latent map, run as the matmul it is.
+
+    On a 1x1 input, ``out[b, c, i, j] = sum_z z[b, z] * W[z, c, i, j]``: one (B, z_dim) @ (z_dim, C*k*k)
+    product.  oneDNN's transposed-conv kernels run this shape at 5-20% of the matmul peak
+    (``benchmarks/layer_speed.py``); the parameter and its state_dict key are nn.ConvTranspose2d's, so
+    checkpoints load either way.  Any other input size falls back to the convolution.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x (B, z_dim, 1, 1) -> (B, C, k, k)."""
+        if x.shape[-2:] != (1, 1):
+            return super().forward(x)
+        out = torch.mm(x.flatten(1), self.weight.flatten(1)).view(len(x), self.out_channels, *self.kernel_size)
+        return out if self.bias is None else out + self.bias.view(1, -1, 1, 1)
+
+
 class DCGANGenerator(nn.Module):
     """z (B, z_dim) -> images (B, C, H, W) in [-1, 1]."""
 
@@ -44,7 +61,7 @@ class DCGANGenerator(nn.Module):
         self.shape, self.z_dim = tuple(shape), z_dim
         base, stages = _plan(self.shape)
         chans = _channels(width, stages, max_channels)
-        layers = [nn.ConvTranspose2d(z_dim, chans[0], base, 1, 0, bias=False), make_norm(norm, chans[0]), nn.ReLU(True)]
+        layers = [LatentProjection(z_dim, chans[0], base, 1, 0, bias=False), make_norm(norm, chans[0]), nn.ReLU(True)]
         for c_in, c_out in zip(chans[:-1], chans[1:]):
             layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), make_norm(norm, c_out), nn.ReLU(True)]
         for _ in range(extra_layers):  # DCGAN reference code's n_extra_layers: depth at full resolution

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 
 import torch
 
@@ -31,24 +32,68 @@ def resolve_device(name: str) -> torch.device:
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
-def cpu_has_fast_bf16() -> bool:
-    """True when the CPU has bf16 matrix units (AMX or AVX512-BF16): bf16 convs run ~2x faster there."""
+#: bf16 matrix units in /proc/cpuinfo's flags: AMX (Sapphire Rapids and later), AVX512-BF16 (Cooper Lake, Zen 4).
+BF16_FLAGS = ("amx_bf16", "avx512_bf16")
+#: oneDNN ISA limits (``ONEDNN_MAX_CPU_ISA``, older name ``DNNL_MAX_CPU_ISA``) below AVX512_CORE_BF16: under
+#: them oneDNN runs bf16 convolutions and matmuls by converting to fp32 (~2x slower than fp32), whatever the CPU has.
+ISAS_WITHOUT_BF16 = frozenset({"SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE", "AVX512_CORE_VNNI"})
+
+
+def fast_bf16(flags: set[str], max_isa: str | None) -> tuple[bool, str]:
+    """(bf16 runs fast, why) from the CPU's flags and oneDNN's ISA limit (None: no limit).
+
+    The units alone are not enough: oneDNN (which runs torch's CPU convolutions
+    and bf16 matmuls) uses them only if its ISA limit allows, so an env-limited
+    ISA must give fp32 like a CPU without the units.
+    """
+    units = [flag for flag in BF16_FLAGS if flag in flags]
+    if not units:
+        return False, "the CPU has no bf16 units (no amx_bf16 / avx512_bf16 flag)"
+    if max_isa and max_isa.strip().upper() in ISAS_WITHOUT_BF16:
+        return False, f"ONEDNN_MAX_CPU_ISA={max_isa.strip()} keeps oneDNN off the CPU's bf16 units"
+    return True, f"the CPU has bf16 units ({', '.join(units)})"
+
+
+def cpu_flags() -> set[str]:
+    """The CPU feature flags of /proc/cpuinfo (empty where there is none, e.g. macOS)."""
     try:
-        flags = open("/proc/cpuinfo").read()
+        text = open("/proc/cpuinfo").read()
     except OSError:
-        return False
-    return "amx_bf16" in flags or "avx512_bf16" in flags
+        return set()
+    return {flag for line in text.splitlines() if line.startswith("flags") for flag in line.split(":", 1)[1].split()}
+
+
+def onednn_max_isa() -> str | None:
+    """oneDNN's ISA limit from the environment (what it reads when it first runs), or None."""
+    return os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or None
+
+
+def cpu_bf16() -> tuple[bool, str]:
+    """(bf16 runs fast on this CPU, why): ``fast_bf16`` of this machine's flags and oneDNN limit."""
+    return fast_bf16(cpu_flags(), onednn_max_isa())
+
+
+def cpu_has_fast_bf16() -> bool:
+    """True when the CPU has bf16 matrix units (AMX or AVX512-BF16) that oneDNN may use: bf16 convs run ~2x faster."""
+    return cpu_bf16()[0]
+
+
+def auto_rule(device: torch.device) -> tuple[str, str]:
+    """(precision, why) of the hardware rule for "auto": bf16 where it can run fast, else fp32 (no probe)."""
+    if device.type == "cuda":
+        fast = torch.cuda.is_bf16_supported()
+        return ("bf16", "the GPU supports bf16") if fast else ("fp32", "the GPU has no bf16 support")
+    if device.type == "cpu":
+        fast, (found, why) = cpu_has_fast_bf16(), cpu_bf16()
+        if fast != found:  # cpu_has_fast_bf16 was replaced (the test suite pins it): do not contradict it
+            why = f"fast bf16 {'assumed' if fast else 'ruled out'} (cpu_has_fast_bf16 overridden)"
+        return ("bf16" if fast else "fp32"), why
+    return "fp32", f"bf16 autocast is not used on {device.type}"
 
 
 def resolve_precision(device: torch.device, precision: str) -> str:
     """"auto" -> bf16 where the hardware runs it fast (CUDA with bf16, CPUs with AMX / AVX512-BF16), else fp32."""
-    if precision != "auto":
-        return precision
-    if device.type == "cuda":
-        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
-    if device.type == "cpu":
-        return "bf16" if cpu_has_fast_bf16() else "fp32"
-    return "fp32"
+    return auto_rule(device)[0] if precision == "auto" else precision
 
 
 def autocast(device: torch.device, precision: str, cache: bool = True):

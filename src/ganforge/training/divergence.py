@@ -45,10 +45,14 @@ def guarded_step(optimizer: torch.optim.Optimizer, ok: torch.Tensor, scaler: tor
 class NonFiniteGuard:
     """Counts skipped (non-finite) updates on the device; read at log intervals.
 
-    ``record(ok, step)`` adds one bad step when ``ok`` is false and keeps the
-    first bad G step; ``read()`` returns (bad steps since the last read,
-    first bad step or None) and resets: the one host sync per interval.
+    ``record(ok, step)`` notes one update (one device op: ``~ok``; the step
+    stays on the host); ``read()`` returns (bad updates since the last read,
+    first bad step or None) and resets: the one host sync per interval.  The
+    per-update flags are reduced on the device every ``COMPACT_EVERY``
+    updates, so a loop that never reads (a benchmark) keeps a bounded list.
     """
+
+    COMPACT_EVERY = 1024
 
     def __init__(self, device: torch.device) -> None:
         self.device = device
@@ -57,13 +61,28 @@ class NonFiniteGuard:
     def reset(self) -> None:
         self.bad = torch.zeros((), dtype=torch.int64, device=self.device)
         self.first = torch.full((), -1, dtype=torch.int64, device=self.device)
+        self._flags: list[torch.Tensor] = []  # 0-dim bool device tensors: True = that update was skipped
+        self._steps: list[int] = []
 
     def record(self, ok: torch.Tensor, step: int) -> None:
-        bad = (~ok).to(torch.int64)
-        self.bad += bad
-        self.first = torch.where((self.first < 0) & (bad > 0), torch.full_like(self.first, step), self.first)
+        self._flags.append(~ok)  # a new tensor: a CUDA graph's static ``ok`` may be overwritten by the next replay
+        self._steps.append(step)
+        if len(self._flags) >= self.COMPACT_EVERY:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Fold the pending flags into ``bad`` / ``first`` on the device (no host sync)."""
+        if not self._flags:
+            return
+        flags = torch.stack(self._flags)  # (N,) bool
+        steps = torch.tensor(self._steps, dtype=torch.int64).to(self.device, non_blocking=True)
+        first_here = torch.where(flags, steps, torch.iinfo(torch.int64).max).min()
+        self.first = torch.where((self.first < 0) & flags.any(), first_here, self.first)
+        self.bad = self.bad + flags.sum()
+        self._flags, self._steps = [], []
 
     def read(self) -> tuple[int, int | None]:
+        self._compact()
         bad, first = int(self.bad), int(self.first)
         self.reset()
         return bad, (first if first >= 0 else None)
@@ -78,11 +97,16 @@ def gradient_norm(params: list[torch.nn.Parameter]) -> torch.Tensor:
 
 
 def is_finite(*values: torch.Tensor) -> torch.Tensor:
-    """0-dim bool tensor: every value finite (device-side)."""
-    ok = torch.isfinite(values[0]).all()
-    for value in values[1:]:
-        ok = ok & torch.isfinite(value).all().to(ok.device)
-    return ok
+    """0-dim bool tensor: every element of every value (a loss, a gradient norm) finite; device-side.
+
+    One isfinite and one all over the values joined, not a pair per value: on a small step every launch counts.
+    """
+    first = values[0]
+    if len(values) == 1:
+        return torch.isfinite(first).all()
+    if all(v.dim() == 0 and v.dtype == first.dtype and v.device == first.device for v in values):
+        return torch.isfinite(torch.stack(values)).all()  # the usual case: a 0-dim loss and a 0-dim norm
+    return torch.isfinite(torch.cat([v.float().reshape(-1).to(first.device) for v in values])).all()
 
 
 def update_ratio(before: list[torch.Tensor], params: list[torch.nn.Parameter]) -> torch.Tensor:

@@ -26,7 +26,7 @@ import torch
 
 from ganforge.data.registry import cache_root
 from ganforge.files import write_text_atomic
-from ganforge.training.device import autocast, resolve_precision
+from ganforge.training.device import auto_rule, autocast, onednn_max_isa
 
 WARMUP, TIMED = 2, 4  # passes per precision: the first passes pay one-off costs (kernel selection, caches)
 
@@ -44,7 +44,8 @@ def device_name(device: torch.device) -> str:
 def probe_key(device: torch.device, cfg, shape: tuple[int, ...]) -> str:
     """What the measured choice depends on: the hardware, torch, the model and the batch."""
     what = {"device": device_name(device), "torch": torch.__version__, "recipe": cfg.recipe, "model": cfg.to_dict()["model"],
-            "batch": cfg.train.batch_size, "shape": list(shape), "channels_last": cfg.train.channels_last}
+            "batch": cfg.train.batch_size, "shape": list(shape), "channels_last": cfg.train.channels_last,
+            "onednn_max_isa": onednn_max_isa() if device.type == "cpu" else None}
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -119,17 +120,18 @@ def choose(cfg, recipe, device: torch.device, shape: tuple[int, ...], num_classe
     asked = cfg.train.precision
     if asked != "auto":
         return asked, "as configured"
-    if resolve_precision(device, "auto") == "fp32":
-        return "fp32", "auto: this hardware has no fast bf16 units"
+    rule, why = auto_rule(device)
+    if rule == "fp32":
+        return "fp32", f"auto: {why}"
     key = probe_key(device, cfg, shape)
     cached = _read_cache().get(key)
     if isinstance(cached, dict) and cached.get("choice") in ("fp32", "bf16"):
-        return cached["choice"], f"auto: {cached['choice']} was faster here before ({_describe(cached['seconds'])}, cached)"
+        return cached["choice"], f"auto: {why}; {cached['choice']} was faster here before ({_describe(cached['seconds'])}, cached)"
     batch = max(1, cfg.train.batch_size // cfg.train.grad_accum)
     seconds = measure(recipe, device, shape, batch, num_classes, memory_format)
     choice = min(seconds, key=seconds.get)
     _write_cache(key, {"choice": choice, "seconds": seconds})
-    return choice, f"auto: measured {_describe(seconds)} per step, {choice} is faster"
+    return choice, f"auto: {why}; measured {_describe(seconds)} per step, {choice} is faster"
 
 
 def _describe(seconds: dict) -> str:
