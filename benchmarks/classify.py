@@ -4,6 +4,7 @@
     nice -n 10 python benchmarks/classify.py --datasets mnist --labels 100
     python benchmarks/classify.py --steps 200 --seeds 1 --out /tmp/cls-smoke   # a quick smoke run
     python benchmarks/classify.py --table --out benchmarks/results/classify     # re-print a saved table
+    python benchmarks/classify.py --datasets mnist --labels 100 --cpu-budget 900 --out OUT  # 15 CPU minutes per seed
 
 For each (data set, label count, method) it runs seeds 0..N-1 with
 ``ganforge.classify.run_seeds``: the same balanced labelled subset per seed
@@ -15,7 +16,10 @@ the full 60,000 / 10,000.
 
 Results are appended to ``OUT/results.json`` after every configuration, and a
 configuration already there with the same options and enough seeds is
-skipped, so an interrupted run resumes where it stopped.  Every entry records
+skipped, so an interrupted run resumes where it stopped.  ``--cpu-budget S``
+gives every run S CPU seconds instead of a fixed step count (the method's
+``cpu_budget_s``: the steps are re-estimated from the measured speed, the lr
+decay still ends at 0); each seed records the steps it reached.  Every entry records
 the CPU model, the thread count, and per seed the steps and CPU seconds.  CPU time is ``time.process_time`` of this process per seed
 (all threads; use ``--threads 1`` on a shared machine: with several threads
 fighting for busy cores the CPU time is mostly spin-waiting).
@@ -69,9 +73,10 @@ def table(results: dict) -> str:
     for k in sorted(results, key=order):
         r = results[k]
         dataset, labels, method = k.split("/")
+        steps = sorted({run.get("steps", r["options"]["steps"]) for run in r["runs"]})  # reached, per seed
         rows.append(f"| {dataset} | {labels} | {method} | {100 * r['test_accuracy_mean']:.2f}% ± "
                     f"{100 * r['test_accuracy_std']:.2f} | {100 * r['test_error_mean']:.2f}% | "
-                    f"{r['cpu_s_mean']:.0f} | {len(r['seeds'])} | {r['options']['steps']} |")
+                    f"{r['cpu_s_mean']:.0f} | {len(r['seeds'])} | {'-'.join(map(str, steps[::max(1, len(steps) - 1)]))} |")
     return "\n".join(rows + [f"Machine: {m}" for m in machines])
 
 
@@ -82,6 +87,8 @@ def main() -> int:
     p.add_argument("--methods", nargs="+", default=METHODS)
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--steps", type=int, default=None, help="classifier steps for every method (default: each method's)")
+    p.add_argument("--cpu-budget", type=float, default=None, metavar="SECONDS",
+                   help="CPU seconds per run instead of a step count (--steps is then the most steps; default: no cap)")
     p.add_argument("--set", action="append", default=[], metavar="METHOD:KEY=VALUE",
                    help="a method option, e.g. gan-augment:gan_steps=1000")
     p.add_argument("--threads", type=int, default=1)
@@ -107,11 +114,10 @@ def main() -> int:
         for labels in args.labels:
             for method in args.methods:
                 k = key(dataset, labels, method)
-                options = [s.split(":", 1)[1] for s in args.set if s.split(":", 1)[0] == method]
-                if args.steps is not None:
-                    options.append(f"steps={args.steps}")
+                overrides = [s.split(":", 1)[1] for s in args.set if s.split(":", 1)[0] == method]
+                options = options_for(method, overrides, steps=args.steps, cpu_budget=args.cpu_budget)
                 done = results.get(k)
-                if done and len(done["seeds"]) >= args.seeds and done["options"] == vars(options_for(method, options)):
+                if done and len(done["seeds"]) >= args.seeds and done["options"] == vars(options):
                     log(f"{k}: done already, skipped")
                     continue
                 started = time.time()
@@ -120,8 +126,6 @@ def main() -> int:
                 summary["options"] = runs[0].model.meta["options"]
                 summary["train_images"], summary["test_images"] = len(train), len(test)
                 summary["machine"], summary["threads"] = cpu_name(), args.threads
-                for run in summary["runs"]:
-                    run["steps"] = summary["options"]["steps"]
                 summary["wall_s_total"] = time.time() - started
                 results[k] = summary
                 save(out, results)

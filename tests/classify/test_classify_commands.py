@@ -139,3 +139,13 @@ def test_classify_out_that_is_a_file_fails_before_any_work(tmp_path):
     (tmp_path / "taken").write_text("x")
     with pytest.raises(GanforgeError, match="is an existing file"):
         run_cli(["classify", "--method", "baseline", "--out", str(tmp_path / "taken")])
+
+
+def test_classify_cpu_budget_records_the_budget_and_the_steps_reached(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert run_cli(["classify", "--dataset", "mnist", "--labels", "20", "--method", "baseline", "--cpu-budget", "2",
+                    "--steps", "4", "--net", "hidden=[8]", "--out", str(out), "--no-save"]) == 0
+    result = json.loads((out / "result.json").read_text())
+    assert result["options"]["cpu_budget_s"] == 2.0 and result["options"]["steps"] == 4  # --steps: the most
+    assert [r["steps"] for r in result["runs"]] == [4]
+    assert "steps 4" in capsys.readouterr().out

@@ -50,3 +50,25 @@ def test_a_sample_s_output_does_not_depend_on_its_batch():
     net = _net().eval()
     together = net(torch.cat([a, b]))
     assert torch.allclose(together[:3], net(a), atol=1e-5) and torch.allclose(together[3:], net(b), atol=1e-5)
+
+
+def test_weight_norm_layer_is_g_times_v_over_its_norm_in_value_and_gradient():
+    """WNLinear scales the outputs (cheaper) instead of the weights; both are y = x (g v / ||v||)^T + b."""
+    import torch.nn.functional as F
+
+    from ganforge.classify.net import WNLinear
+
+    torch.manual_seed(0)
+    layer = WNLinear(7, 5, train_scale=True)
+    with torch.no_grad():
+        layer.g.uniform_(0.5, 2.0)
+        layer.b.normal_()
+    x = torch.randn(4, 7, requires_grad=True)
+    params = [x, layer.v, layer.g, layer.b]
+    got = layer(x)
+    got_grads = torch.autograd.grad(got.pow(2).sum(), params)
+    w = layer.v * (layer.g / layer.v.norm(dim=1)).unsqueeze(1)
+    expected = F.linear(x, w, layer.b)
+    expected_grads = torch.autograd.grad(expected.pow(2).sum(), params)
+    assert torch.allclose(got, expected, atol=1e-5)
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(got_grads, expected_grads))

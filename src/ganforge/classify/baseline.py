@@ -26,14 +26,13 @@ class Baseline(Method):
         gen, net, opt, avg = self.start(labelled_x, INIT_BATCH)
         sampler = BatchSampler(len(labelled_x), self.opts.batch_size, gen)
         net.train()
-        for step in range(self.opts.steps):
-            self.set_lr([opt], step)
+        for step in self.training_steps([opt]):
             x, y = self.labelled_batch(sampler, labelled_x, labelled_y)
             loss = F.cross_entropy(net(x), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             avg.update(net)
-            if (step + 1) % max(1, self.opts.steps // 10) == 0:
-                self.log(f"baseline step {step + 1}/{self.opts.steps}: loss {loss.item():.4f}")
+            if self.log_every(step):
+                self.log(f"baseline step {step + 1}/{self.total_steps}: loss {loss.item():.4f}")
         return avg.copy_to(net).eval()

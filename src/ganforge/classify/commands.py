@@ -39,6 +39,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--method", default="ssl-gan", help=f"one of: {', '.join(METHODS.names())} (default ssl-gan)")
     p.add_argument("--seeds", type=int, default=1, help="run seeds 0..N-1 and report mean +- std (default 1)")
     p.add_argument("--steps", type=int, default=None, help="classifier training steps (default: the method's)")
+    p.add_argument("--cpu-budget", type=float, default=None, metavar="SECONDS",
+                   help="CPU seconds per seed instead of a step count (--steps is then the most steps)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a method option, e.g. unsup_weight=0.5")
     p.add_argument("--net", action="append", default=[], metavar="KEY=VALUE",
                    help="a classifier setting: hidden=[1000,500,250,250,250], input_noise=0.3, hidden_noise=0.5")
@@ -72,7 +74,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from ganforge.classify.data import check_label_count, num_classes_of
     from ganforge.training.device import resolve_device
 
-    opts = options_for(args.method, list(args.set), steps=args.steps)  # unknown method / option: clear error first
+    opts = options_for(args.method, list(args.set), steps=args.steps, cpu_budget=args.cpu_budget)  # bad option: error first
     net = parse_net(args.net)
     if args.seeds < 1:
         raise GanforgeError(f"--seeds must be >= 1, got {args.seeds}.")
@@ -95,7 +97,8 @@ def _classify(args: argparse.Namespace, opts, net: dict, device, out: Path, trai
 
     log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     log(f"classify: {args.method} on {args.dataset} ({len(train)} train / {len(test)} test images), "
-        f"{args.labels} labels, seeds 0-{args.seeds - 1}, {opts.steps} steps -> {out}")
+        f"{args.labels} labels, seeds 0-{args.seeds - 1}, "
+        + (f"{opts.cpu_budget_s:g} CPU s each" if opts.cpu_budget_s else f"{opts.steps} steps") + f" -> {out}")
     started = time.time()
     summary, results = run_seeds(train, test, args.method, args.labels, args.seeds, opts, device,
                                  work_dir=out / "work", log=log, net=net)
@@ -194,7 +197,8 @@ def format_summary(dataset: str, s: dict) -> str:
     n = len(s["seeds"])
     return (f"{s['method']} on {dataset}, {s['labels']} labels, {n} seed{'s' if n > 1 else ''}: "
             f"test accuracy {s['test_accuracy_mean']:.4f} ± {s['test_accuracy_std']:.4f} "
-            f"(error {100 * s['test_error_mean']:.2f}%), CPU {s['cpu_s_mean']:.0f} ± {s['cpu_s_std']:.0f} s per seed")
+            f"(error {100 * s['test_error_mean']:.2f}%), CPU {s['cpu_s_mean']:.0f} ± {s['cpu_s_std']:.0f} s per seed, "
+            f"steps {', '.join(str(r['steps']) for r in s['runs'])}")
 
 
 def cmd_predict(args: argparse.Namespace) -> int:

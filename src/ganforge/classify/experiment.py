@@ -44,6 +44,7 @@ class RunResult:
     cpu_s: float
     wall_s: float
     labels_read: int  # pool labels looked at by the selection (chosen + set aside)
+    steps: int = 0  # classifier steps taken (``steps``, or fewer where ``cpu_budget_s`` stopped the run)
     labelled_index: list = field(repr=False, default_factory=list)
     model: ClassifierModel | None = field(repr=False, default=None)
 
@@ -79,14 +80,17 @@ def run_method(train: Dataset, test: Dataset, method: str, n_labels: int, seed: 
     split = make_split(train, n_labels, seed)
     ctx = Context(spec=net_spec_for(train, net), augment=Augment.for_source(train.source), class_names=list(train.class_names),
                   seed=seed, device=torch.device(device), work_dir=work_dir, log=log)
-    net = cls(opts, ctx).fit(split.labelled_x, split.labelled_y, split.unlabelled_x)
+    trainer = cls(opts, ctx)
+    net = trainer.fit(split.labelled_x, split.labelled_y, split.unlabelled_x)
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     acc = accuracy(net, test.x, test.y)  # once, on the final network
     model = ClassifierModel(net.cpu().eval(), {
         "dataset": train.source, "method": method, "labels": n_labels, "seed": seed, "test_accuracy": acc,
         "class_names": list(train.class_names), "options": asdict(opts), "augment": ctx.augment.to_dict(),
+        "steps": trainer.total_steps,
     })
-    return RunResult(method, seed, n_labels, acc, cpu, wall, split.labels_read, split.labelled_index.tolist(), model)
+    return RunResult(method, seed, n_labels, acc, cpu, wall, split.labels_read, trainer.total_steps,
+                     split.labelled_index.tolist(), model)
 
 
 def summarise(results: list[RunResult]) -> dict:

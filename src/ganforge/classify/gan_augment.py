@@ -126,8 +126,7 @@ class GANAugment(Method):
         n_gen = round(o.generated_ratio * o.batch_size)
         gen_sampler = BatchSampler(len(gen_x), n_gen, gen) if n_gen else None
         net.train()
-        for step in range(o.steps):
-            self.set_lr([opt], step)
+        for step in self.training_steps([opt]):
             x, y = self.labelled_batch(real_sampler, labelled_x, labelled_y)
             if gen_sampler is not None:
                 xg, yg = self.labelled_batch(gen_sampler, gen_x, gen_y)
@@ -137,8 +136,8 @@ class GANAugment(Method):
             loss.backward()
             opt.step()
             avg.update(net)
-            if (step + 1) % max(1, o.steps // 10) == 0:
-                self.log(f"gan-augment step {step + 1}/{o.steps}: loss {loss.item():.4f}")
+            if self.log_every(step):
+                self.log(f"gan-augment step {step + 1}/{self.total_steps}: loss {loss.item():.4f}")
         return avg.copy_to(net).eval()
 
     def _generated(self, labelled_x, labelled_y, work: Path) -> tuple[torch.Tensor, torch.Tensor]:

@@ -137,14 +137,13 @@ class SemiSupervisedGAN(Method):
         unl = BatchSampler(len(unlabelled_x), o.unlabelled_batch, gen)
         unl_g = BatchSampler(len(unlabelled_x), o.unlabelled_batch, gen)  # the G step's own real batch
         D.train(), G.train()
-        for step in range(o.steps):
-            self.set_lr([opt_d, opt_g], step)
+        for step in self.training_steps([opt_d, opt_g]):
             terms = self.d_step(D, G, opt_d, self.labelled_batch(lab, labelled_x, labelled_y),
                                 self.unlabelled_batch(unl, unlabelled_x))
             avg.update(D)
             loss_g = self.g_step(D, G, opt_g, self.unlabelled_batch(unl_g, unlabelled_x))
-            if (step + 1) % max(1, o.steps // 10) == 0:
-                self.log(f"ssl-gan step {step + 1}/{o.steps}: " + " ".join(f"{k} {v:.4f}" for k, v in terms.items())
+            if self.log_every(step):
+                self.log(f"ssl-gan step {step + 1}/{self.total_steps}: " + " ".join(f"{k} {v:.4f}" for k, v in terms.items())
                          + f" fm {loss_g:.4f}")
         self.generator = G.eval()  # kept for inspection (samples), not part of the classifier
         return avg.copy_to(D).eval()
