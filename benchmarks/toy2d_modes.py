@@ -2,10 +2,13 @@
 
     python benchmarks/toy2d_modes.py --threads 1                            # grid25, every preset, 3 seeds
     python benchmarks/toy2d_modes.py --variant ring8 --threads 1
+    # BENCHMARKS.md's issue-15 table (minimax collapse, the tuned recipe, packing), both data sets, one command:
+    python benchmarks/toy2d_modes.py --variant ring8 grid25 --presets gan nonsaturating --remedies none pack2 --threads 1
     python benchmarks/toy2d_modes.py --presets nonsaturating --remedies none pack2 mbstd --threads 1
     python benchmarks/toy2d_modes.py --steps 200 --early 100 --seeds 1      # a quick smoke run
     python benchmarks/toy2d_modes.py --parallel 3 --threads 1               # 3 runs at once, 1 thread each
     python benchmarks/toy2d_modes.py --first-seed 2 --seeds 1               # only seed 2 (split seeds over machines)
+    python benchmarks/toy2d_modes.py --presets nonsaturating --set model.z_dim=8 --seeds 1   # screen a setting
 
 Each row trains the ``toy2d-<variant>-<preset>`` preset (its loss with its
 paper's optimiser, critic steps and stabiliser) with a *remedy* switched on
@@ -19,7 +22,9 @@ quality within 3 std of its nearest centre, a mode is covered when it gets at
 least one high-quality sample, and the reverse KL is KL(histogram of the
 high-quality samples over the modes || uniform), as in PacGAN's code.
 Prints a markdown table of mean ± std over the seeds and writes every run's
-numbers to ``--json`` when given.
+numbers to ``--json`` when given (keys ``variant/preset/remedy``).  ``--set``
+adds config overrides to every run (to screen a setting before it goes into
+a preset).
 """
 
 from __future__ import annotations
@@ -69,7 +74,7 @@ def run_one(variant: str, preset: str, remedy: str, args, seed: int, out_dir: Pa
     """
     name = f"toy2d-{variant}-{preset}"
     cfg = load_config(name, [f"train.seed={seed}", "train.progress=false", f"train.device={args.device}",
-                             "train.precision=fp32", *REMEDIES[remedy]], name=f"{name}-{remedy}-s{seed}")
+                             "train.precision=fp32", *REMEDIES[remedy], *args.set], name=f"{name}-{remedy}-s{seed}")
     steps = args.steps or cfg.train.steps
     early = min(args.early, steps)
     cfg.train.steps, cfg.train.checkpoint_every, cfg.train.sample_every = steps, early, steps
@@ -91,9 +96,10 @@ def mean_std(values: list[float], fmt: str) -> str:
     return f"{format(statistics.mean(values), fmt)} ± {format(statistics.stdev(values), fmt)}"
 
 
-def row(preset: str, remedy: str, results: list[dict]) -> str:
+def row(variant: str, preset: str, remedy: str, results: list[dict]) -> str:
     """One markdown row: early and end metrics (mean ± std over seeds), end modes per seed, CPU and wall time."""
-    cells = [preset, remedy, str(results[0]["early_step"]), str(results[0]["steps"])]
+    total = int(results[0]["end"]["modes_total"])
+    cells = [f"{variant} ({total} modes)", preset, remedy, str(results[0]["early_step"]), str(results[0]["steps"])]
     for when in ("early", "end"):
         cells += [mean_std([scale * r[when][key] for r in results], fmt) for key, fmt, scale in METRICS]
     cells += [" ".join(str(int(r["end"]["modes_hit"])) for r in results),
@@ -104,15 +110,18 @@ def row(preset: str, remedy: str, results: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--variant", default="grid25", choices=["grid25", "ring8"])
+    parser.add_argument("--variant", nargs="+", default=["grid25"], choices=["grid25", "ring8"],
+                        help="data set(s); each row runs on one")
     parser.add_argument("--presets", nargs="+", default=None,
-                        help="preset suffixes (default: every toy2d-<variant>-*.yaml)")
+                        help="preset suffixes (default: every toy2d-<variant>-*.yaml of each variant)")
     parser.add_argument("--remedies", nargs="+", default=["none"], choices=list(REMEDIES))
     parser.add_argument("--steps", type=int, default=0, help="G steps per run (0: each preset's own)")
     parser.add_argument("--early", type=int, default=2000, help="G step of the early score")
     parser.add_argument("--seeds", type=int, default=3, help="number of seeds per row")
     parser.add_argument("--first-seed", type=int, default=0,
                         help="seeds are first-seed, first-seed + 1, ... (to split one row's seeds over processes)")
+    parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE",
+                        help="config overrides for every run, after the remedy's (e.g. train.batch_size=128)")
     parser.add_argument("--samples", type=int, default=2500, help="generated points counted per score")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads per run (0 = torch's default)")
@@ -122,32 +131,32 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    presets = args.presets or presets_of(args.variant)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
 
     rows, raw = [], {}
-    cells = [(preset, remedy) for preset in presets for remedy in args.remedies]
+    cells = [(variant, preset, remedy) for variant in args.variant for preset in args.presets or presets_of(variant)
+             for remedy in args.remedies]
     with tempfile.TemporaryDirectory() as tmp, ProcessPoolExecutor(
             args.parallel, mp_context=multiprocessing.get_context("spawn"),
             initializer=torch.set_num_threads, initargs=(args.threads or torch.get_num_threads(),)) as pool:
         out_dir = Path(args.out_dir or tmp)
-        futures = {pool.submit(run_one, args.variant, *cell, args, seed, out_dir): (*cell, seed)
-                   for cell in cells for seed in seeds}
+        futures = {pool.submit(run_one, *cell, args, seed, out_dir): (*cell, seed) for cell in cells for seed in seeds}
         for future in as_completed(futures):  # one line per run as it ends, so a long benchmark shows its progress
-            preset, remedy, seed = futures[future]
-            print(json.dumps({"preset": preset, "remedy": remedy, "seed": seed, **future.result()}), flush=True)
+            variant, preset, remedy, seed = futures[future]
+            print(json.dumps({"variant": variant, "preset": preset, "remedy": remedy, "seed": seed, **future.result()}),
+                  flush=True)
         done = {key: future.result() for future, key in futures.items()}
-        for preset, remedy in cells:
-            results = [done[(preset, remedy, seed)] for seed in seeds]
-            rows.append(row(preset, remedy, results))
-            raw[f"{preset}/{remedy}"] = results
+        for cell in cells:
+            results = [done[(*cell, seed)] for seed in seeds]
+            rows.append(row(*cell, results))
+            raw["/".join(cell)] = results
 
-    total = int(mode_centres(args.variant)[0].shape[0])
-    print(f"\ntoy2d {args.variant}: seeds {seeds.start}-{seeds.stop - 1}, {args.samples} samples counted; "
-          f"{cpu_name()}, torch {torch.__version__}, {torch.get_num_threads()} threads\n")
-    print(f"| preset | remedy | early step | end step | early modes (of {total}) | early HQ % | early rKL "
-          f"| end modes | end HQ % | end rKL | end modes per seed | train CPU s | train wall s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print(f"\ntoy2d {' '.join(args.variant)}: seeds {seeds.start}-{seeds.stop - 1}, {args.samples} samples counted; "
+          f"{cpu_name()}, torch {torch.__version__}, {torch.get_num_threads()} threads"
+          + (f"; overrides: {' '.join(args.set)}" if args.set else "") + "\n")
+    print("| data | preset | remedy | early step | end step | early modes | early HQ % | early rKL "
+          "| end modes | end HQ % | end rKL | end modes per seed | train CPU s | train wall s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     if args.json:
         write_text_atomic(Path(args.json), json.dumps(raw, indent=1))

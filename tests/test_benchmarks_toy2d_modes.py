@@ -1,0 +1,63 @@
+"""benchmarks/toy2d_modes.py: every row it can run loads, one tiny run is scored early and at its end, the table row."""
+
+import argparse
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ganforge.presets import load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def bench():
+    """The benchmark script as a module (it imports ``machine`` from its own folder)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.syspath_prepend(str(ROOT / "benchmarks"))
+        spec = importlib.util.spec_from_file_location("toy2d_modes", ROOT / "benchmarks" / "toy2d_modes.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("variant", ["grid25", "ring8"])
+def test_every_preset_and_remedy_of_a_variant_loads(bench, variant):
+    presets = bench.presets_of(variant)
+    assert {"gan", "nonsaturating"} <= set(presets)  # the collapse contrast and the tuned recipe
+    for preset in presets:
+        for remedy, overrides in bench.REMEDIES.items():
+            cfg = load_config(f"toy2d-{variant}-{preset}", overrides)
+            assert cfg.data.variant == variant
+            assert cfg.model.pack == (int(remedy[4:]) if remedy.startswith("pack") else 1)
+            assert cfg.model.d.get("minibatch_std", 0) == (4 if remedy == "mbstd" else 0)
+
+
+def test_one_run_is_scored_early_and_at_its_end_with_the_overrides(bench, tmp_path):
+    args = argparse.Namespace(steps=4, early=2, samples=64, device="cpu",
+                              set=["train.batch_size=16", "model.g.hidden=[16]", "model.d.hidden=[16]"])
+    result = bench.run_one("ring8", "nonsaturating", "pack2", args, 3, tmp_path)
+    assert (result["steps"], result["early_step"]) == (4, 2) and result["cpu_seconds"] > 0
+    for when in ("early", "end"):
+        assert result[when]["modes_total"] == 8 and 0 <= result[when]["high_quality_rate"] <= 1
+    run = tmp_path / "toy2d-ring8-nonsaturating-pack2-s3"
+    cfg = yaml.safe_load((run / "config.yaml").read_text())
+    assert cfg["train"]["batch_size"] == 16 and cfg["model"]["g"]["hidden"] == [16] and cfg["model"]["pack"] == 2
+    assert cfg["train"]["seed"] == 3
+    json.dumps(result)  # the --json file holds these rows
+
+
+def test_row_gives_mean_and_std_over_seeds_and_each_seeds_end_modes(bench):
+    def result(modes, hq):
+        scores = {"modes_hit": modes, "modes_total": 25.0, "high_quality_rate": hq, "reverse_kl": 0.1}
+        return {"early": scores, "end": scores, "early_step": 2000, "steps": 6000, "cpu_seconds": 100.0, "seconds": 300.0}
+
+    row = bench.row("grid25", "nonsaturating", "none", [result(24.0, 0.8), result(25.0, 0.9)])
+    cells = [c.strip() for c in row.strip("| ").split("|")]
+    assert cells[:5] == ["grid25 (25 modes)", "nonsaturating", "none", "2000", "6000"]
+    assert cells[8:11] == ["24.5 ± 0.7", "85.0 ± 7.1", "0.10 ± 0.00"]
+    assert cells[11] == "24 25" and cells[12] == "100 ± 0"
+    assert bench.mean_std([0.5], ".2f") == "0.50"
