@@ -90,3 +90,40 @@ def test_unsupported_shapes_are_a_clear_error(shape):
         FastGANGenerator(shape, 8)
     with pytest.raises(GanforgeError, match="set data.resolution"):
         FastGANDiscriminator(shape)
+
+
+def test_group_label_reaches_every_generator_block():
+    """Conditional batch norm replaces every BN of the FastGAN G; each one alone changes the picture with the label."""
+    from ganforge.nets.conditional import ConditionalGenerator
+    from ganforge.nn.conditional_norm import ConditionalBatchNorm
+
+    torch.manual_seed(0)
+    plain = FastGANGenerator((3, 64, 64), 8, width=4, max_channels=32, two_conv_blocks=False)
+    G = ConditionalGenerator(FastGANGenerator, (3, 64, 64), 8, 3, "cbn", width=4, max_channels=32,
+                             two_conv_blocks=False).eval()
+    cbns = [m for m in G.net.modules() if isinstance(m, ConditionalBatchNorm)]
+    assert len(cbns) == sum(isinstance(m, torch.nn.BatchNorm2d) for m in plain.modules()) == 5  # init + 4 up-blocks
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) and m.affine for m in G.net.modules())  # only CBN inners
+    z, labels = torch.randn(2, 8), torch.tensor([0, 1])
+    with torch.no_grad():
+        for cbn in cbns:  # a shift for group 1 in this block only: group 1's picture moves, group 0's does not
+            before = G(z, labels)
+            cbn.beta.weight[1] += 0.5
+            after = G(z, labels)
+            cbn.beta.weight[1] -= 0.5
+            assert torch.allclose(before[0], after[0]) and not torch.allclose(before[1], after[1])
+
+
+def test_projection_discriminator_logit_depends_on_the_label():
+    from ganforge.nets.conditional import ConditionalDiscriminator
+
+    torch.manual_seed(0)
+    D = ConditionalDiscriminator(FastGANDiscriminator, (3, 64, 64), 3, "projection", width=4, max_channels=32)
+    with torch.no_grad():
+        D.net(torch.rand(8, 3, 64, 64) * 2 - 1)  # a train-mode pass: spectral norm's power iteration, BN statistics
+    D.eval()
+    x = torch.rand(1, 3, 64, 64).expand(3, -1, -1, -1) * 2 - 1  # one image asked as each of the 3 groups
+    with torch.no_grad():
+        logits, plain, h = D(x, torch.arange(3)), D.net(x), D.net.features(x)
+    assert logits.shape == (3,) and not torch.allclose(logits[0], logits[1])
+    assert torch.allclose(logits - plain, (D.embed.weight * h).sum(1), rtol=1e-4, atol=1e-5)

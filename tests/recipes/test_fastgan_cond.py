@@ -9,6 +9,7 @@ from ganforge.cli import main
 from ganforge.errors import GanforgeError
 from ganforge.presets import load_config
 from ganforge.recipes import build_recipe
+from ganforge.recipes.fastgan import FastGAN
 from ganforge.training.trainer import Trainer
 
 TINY = ["data.resolution=32", "data.limit=64", "model.z_dim=8", "model.g={width: 4, max_channels: 16}",
@@ -81,3 +82,45 @@ def test_d_step_trains_the_decoders_inside_the_conditional_discriminator():
 def test_label_channels_in_d_are_a_clear_error():
     with pytest.raises(GanforgeError, match="set recipe.d_conditioning=projection"):
         load_config("emoji-fastgan-cond", TINY + ["recipe.d_conditioning=concat"], name="bad")
+
+
+def tiny_recipe(*extra):
+    cfg = load_config("emoji-fastgan-cond", TINY + ["recipe.recon_weight=0"] + list(extra), name="tiny")
+    return build_recipe(cfg, (3, 32, 32), 9, torch.device("cpu"))
+
+
+def test_class_weight_trains_a_group_classifier_on_reals_and_rewards_g_for_the_requested_group():
+    torch.manual_seed(0)
+    r = tiny_recipe("recipe.class_weight=2")
+    real, labels = torch.rand(8, 3, 32, 32) * 2 - 1, torch.arange(8) % 9
+    logs = r.d_step(real, labels, 0)
+    assert logs["class"] > 0
+    logs["loss"].backward()
+    assert r.D.classifier.weight.grad.abs().sum() > 0 and all(p.grad is None for p in r.G.parameters())
+    r.D.zero_grad()
+    torch.manual_seed(1)
+    g_logs = r.g_step(real, labels, 0)
+    torch.manual_seed(1)
+    plain = FastGAN.g_step(r, real, labels, 0)["loss"]  # the loss without the class term, same draws
+    assert torch.allclose(g_logs["loss"], plain + 2 * g_logs["class"])
+    g_logs["loss"].backward()
+    assert all(p.grad is not None for p in r.G.parameters() if p.requires_grad)
+
+
+def test_class_weight_zero_has_no_classifier():
+    r = tiny_recipe()
+    assert not hasattr(r.D, "classifier")
+    assert "class" not in r.d_step(torch.rand(8, 3, 32, 32) * 2 - 1, torch.arange(8) % 9, 0)
+
+
+def test_data_labels_shuffle_the_real_batch_labels():
+    torch.manual_seed(0)
+    labels = torch.tensor([1, 1, 1, 1, 1, 1, 4, 8])  # imbalanced, as emoji groups are
+    fake = tiny_recipe("recipe.data_labels=true").sample_labels(8, labels)
+    assert sorted(fake.tolist()) == sorted(labels.tolist()) and not torch.equal(fake, labels)
+    assert tiny_recipe().sample_labels(400, None).bincount(minlength=9).min() > 0  # default: uniform over groups
+
+
+def test_negative_class_weight_is_a_clear_error():
+    with pytest.raises(GanforgeError, match="class_weight must be >= 0"):
+        tiny_recipe("recipe.class_weight=-1")
