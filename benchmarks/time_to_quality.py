@@ -5,7 +5,9 @@
 Trains the preset with periodic evaluation (``train.eval_every``, ``eval_n``
 samples against the real test split) and reports the training wall-clock
 (evaluation time excluded) and step at which the FID first drops to the
-target, read from the run's metrics.jsonl.
+target, read from the run's metrics.jsonl.  Wall clock depends on what else
+runs on the machine; the quality-per-CPU-minute protocol of issues 14 and 15
+(a budget of the process's own CPU seconds) is ``benchmarks/cpu_budget.py``.
 """
 
 from __future__ import annotations

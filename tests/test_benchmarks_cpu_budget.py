@@ -1,0 +1,85 @@
+"""benchmarks/cpu_budget.py: the CPU-time budget protocol's bookkeeping (the pure parts and the stop)."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("cpu_budget", ROOT / "benchmarks" / "cpu_budget.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+cb = _load()
+
+
+def record(run, seed, fid, recall, step=100, cpu_s=360.0, budget_s=360.0):
+    return {"run": run, "seed": seed, "budget_s": budget_s, "step": step, "cpu_s": cpu_s,
+            "metrics": {"fid": fid, "kid_mean": 0.01, "precision": 0.5, "recall": recall, "density": 0.4, "coverage": 0.3}}
+
+
+def test_run_specs_name_the_preset_and_its_overrides():
+    assert cb.parse_run("fashion-dcgan") == ("fashion-dcgan", "fashion-dcgan", [])
+    assert cb.parse_run("w32=fashion-dcgan,model.g.width=32,train.batch_size=32") == (
+        "w32", "fashion-dcgan", ["model.g.width=32", "train.batch_size=32"])
+
+
+def test_proc_stat_cpu_time_is_user_plus_system_ticks():
+    # A command name with spaces and a ')' must not shift the fields; utime=300, stime=50 ticks.
+    fields = ["S", "1", "1", "1", "0", "-1", "0", "0", "0", "0", "0", "300", "50"] + ["0"] * 39
+    text = "1234 (python (my) run) " + " ".join(fields)
+    assert cb.parse_proc_stat(text) == pytest.approx(350 / cb.TICKS)
+
+
+def test_checkpoint_step_reads_the_latest_pointer(tmp_path):
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "latest").write_text("step_003712\n")
+    assert cb.checkpoint_step(tmp_path) == 3712
+
+
+def test_summary_is_mean_and_sample_std_per_run_at_one_budget():
+    results = [record("a", 0, 10.0, 0.4, step=100), record("a", 1, 12.0, 0.6, step=300),
+               record("b", 0, 5.0, 0.5), record("a", 0, 99.0, 0.0, budget_s=120.0)]
+    summary = cb.summarise(results, 360.0)
+    assert list(summary) == ["a", "b"]
+    assert summary["a"]["seeds"] == [0, 1]
+    assert summary["a"]["fid"] == pytest.approx((11.0, 2 ** 0.5))
+    assert summary["a"]["step"] == pytest.approx((200.0, 2 ** 0.5 * 100))
+    assert summary["b"]["recall"] == (0.5, 0.0)  # one seed: std 0
+    text = cb.table(summary)
+    assert "| a | 0, 1 | 200 ± 141 | 360 ± 0 | 11.00 ± 1.41 |" in text
+    assert text.count("\n") == 3  # header, rule, two rows
+
+
+def test_done_matches_run_seed_and_budget():
+    results = [record("a", 0, 10.0, 0.4)]
+    assert cb.done(results, "a", 0, 360.0)
+    assert not cb.done(results, "a", 1, 360.0) and not cb.done(results, "a", 0, 120.0)
+
+
+def test_train_command_puts_the_run_settings_after_the_protocol_ones(tmp_path):
+    cmd = cb.train_command("fashion-dcgan", ["train.steps=5"], "x-s2", tmp_path, 2)
+    sets = [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "--set"]
+    assert "train.seed=2" in sets and sets[-1] == "train.steps=5"  # later --set wins: the run's own come last
+
+
+# Like the trainer: on SIGINT, finish up and exit (130, as `ganforge` does on Ctrl-C).
+# Like the trainer: on SIGINT, finish up and exit (130, as `ganforge` does on Ctrl-C); never stopped: exit 3 after 10 CPU s.
+BUSY = ("import signal, sys, time\nsignal.signal(signal.SIGINT, lambda *a: sys.exit(130))\n"
+        "while time.process_time() < 10:\n    pass\nsys.exit(3)\n")
+
+
+def test_a_process_is_stopped_with_sigint_once_it_used_its_cpu_budget(tmp_path):
+    timing = cb.train_for_cpu([sys.executable, "-c", BUSY], 0.5, tmp_path / "log", poll_s=0.05)
+    assert 0.5 <= timing["cpu_s"] < 5.0
+
+
+def test_a_run_that_ends_before_its_budget_is_an_error(tmp_path):
+    with pytest.raises(RuntimeError, match="before the budget"):
+        cb.train_for_cpu([sys.executable, "-c", "pass"], 30.0, tmp_path / "log", poll_s=0.05)
