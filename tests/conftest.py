@@ -1,7 +1,10 @@
 """Shared fixtures: tiny configs that train in a second on CPU."""
 
+import json
+
 import pytest
 import torch
+import yaml
 
 from ganforge.presets import load_config
 
@@ -102,3 +105,37 @@ def tiny_model(tiny_run):
 def tiny_cond_run(tmp_path_factory):
     """A tiny class-conditional run (mnist-cgan, 10 digit classes, 4 steps)."""
     return _train_tiny(tmp_path_factory, "mnist-cgan", "tinyc")
+
+
+@pytest.fixture(scope="session")
+def mnist_subset():
+    """The 5,000-digit MNIST subset, loaded once."""
+    from ganforge.config import DataConfig
+    from ganforge.data import load_dataset
+
+    return load_dataset(DataConfig(source="mnist"))
+
+
+@pytest.fixture
+def run_without_monitor(tmp_path, mnist_subset):
+    """A factory: ``make(collapse_from)`` writes a run trained with train.health=off (losses only in
+    metrics.jsonl, steps 50..1000) whose sample grids (the trainer's own writer, every 100 steps) hold real
+    digits until ``collapse_from`` and one digit 64 times from then on; returns the run directory."""
+    from ganforge.training.samples import write_samples
+
+    def make(collapse_from: int):
+        run = tmp_path / "nomonitor"
+        (run / "samples").mkdir(parents=True)
+        cfg = {"name": "nomonitor", "recipe": {"name": "gan", "loss": "nonsaturating"}, "data": {"source": "mnist"},
+               "train": {"health": "off", "grid_size": 64, "sample_every": 100}}
+        (run / "config.yaml").write_text(yaml.safe_dump(cfg))
+        rows = [{"step": s, "d/loss": 1.3, "g/loss": 0.8} for s in range(50, 1050, 50)]
+        (run / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        data = mnist_subset
+        digits = data.to_model(data.x[torch.randperm(len(data), generator=torch.Generator().manual_seed(0))[:64]])
+        for step in range(100, 1100, 100):
+            samples = digits if step < collapse_from else digits[:1].expand(64, -1, -1, -1)
+            write_samples(samples, run / "samples" / f"step_{step:06d}.png", {"step": step}, None, None)
+        return run
+
+    return make

@@ -1,6 +1,5 @@
 """Sample signals read back from saved sample grids, and ``ganforge doctor`` on a run trained without the monitor."""
 
-import json
 import math
 
 import pytest
@@ -10,13 +9,10 @@ from PIL import Image
 
 from ganforge.art.grid import make_grid, save_image
 from ganforge.cli import main
-from ganforge.config import DataConfig
-from ganforge.data import load_dataset
 from ganforge.errors import GanforgeError
 from ganforge.health.grids import cut_grid, grid_rows, grid_steps
 from ganforge.health.replay import replay_run
 from ganforge.health.signals import SampleSpace
-from ganforge.training.samples import write_samples
 
 
 @pytest.mark.parametrize("channels, n, per_row, scale", [(1, 64, None, 1), (3, 10, 4, 3), (1, 16, 8, 5)])
@@ -33,32 +29,11 @@ def test_cut_grid_names_a_shape_that_does_not_fit(tmp_path):
         cut_grid(image, (1, 10, 10))
 
 
-@pytest.fixture(scope="module")
-def mnist():
-    return load_dataset(DataConfig(source="mnist"))
-
-
-def _run_without_monitor(root, mnist, collapse_from: int):
-    """A run trained with train.health=off: losses only in metrics.jsonl, and sample grids written by the
-    trainer's own writer: real digits (diverse) until ``collapse_from``, then one digit 64 times."""
-    run = root / "nomonitor"
-    (run / "samples").mkdir(parents=True)
-    cfg = {"name": "nomonitor", "recipe": {"name": "gan", "loss": "nonsaturating"}, "data": {"source": "mnist"},
-           "train": {"health": "off", "grid_size": 64, "sample_every": 100}}
-    (run / "config.yaml").write_text(yaml.safe_dump(cfg))
-    rows = [{"step": s, "d/loss": 1.3, "g/loss": 0.8} for s in range(50, 1050, 50)]
-    (run / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    digits = mnist.to_model(mnist.x[torch.randperm(len(mnist), generator=torch.Generator().manual_seed(0))[:64]])
-    for step in range(100, 1100, 100):
-        samples = digits if step < collapse_from else digits[:1].expand(64, -1, -1, -1)
-        write_samples(samples, run / "samples" / f"step_{step:06d}.png", {"step": step}, None, None)
-    return run
-
-
-def test_grid_signals_match_the_signals_of_the_samples(tmp_path, mnist):
-    run = _run_without_monitor(tmp_path, mnist, collapse_from=600)
+def test_grid_signals_match_the_signals_of_the_samples(run_without_monitor, mnist_subset):
+    run = run_without_monitor(600)
     rows = grid_rows(run, yaml.safe_load((run / "config.yaml").read_text()))
     assert [r["step"] for r in rows] == list(range(100, 1100, 100)) == [s for s, _ in grid_steps(run)]
+    mnist = mnist_subset
     space = SampleSpace(mnist, "mnist")
     digits = mnist.to_model(mnist.x[torch.randperm(len(mnist), generator=torch.Generator().manual_seed(0))[:64]])
     assert rows[0]["health/diversity"] == pytest.approx(space.signals(digits)["health/diversity"], rel=1e-6)
@@ -66,8 +41,8 @@ def test_grid_signals_match_the_signals_of_the_samples(tmp_path, mnist):
     assert rows[-1]["health/class_kl"] == pytest.approx(math.log(10))
 
 
-def test_doctor_judges_collapse_from_the_grids_of_a_run_without_the_monitor(tmp_path, mnist, capsys):
-    run = _run_without_monitor(tmp_path, mnist, collapse_from=600)
+def test_doctor_judges_collapse_from_the_grids_of_a_run_without_the_monitor(run_without_monitor, capsys):
+    run = run_without_monitor(600)
     assert main(["doctor", str(run)]) == 1
     out = capsys.readouterr().out
     assert "collapse judged from the 10 sample grids in samples/" in out
@@ -77,14 +52,14 @@ def test_doctor_judges_collapse_from_the_grids_of_a_run_without_the_monitor(tmp_
     assert collapse.evidence["diversity"] == pytest.approx(0.0, abs=1e-4)
 
 
-def test_doctor_on_the_grids_of_a_healthy_run(tmp_path, mnist):
-    run = _run_without_monitor(tmp_path, mnist, collapse_from=10_000)
+def test_doctor_on_the_grids_of_a_healthy_run(run_without_monitor):
+    run = run_without_monitor(10_000)
     report = replay_run(run)
     assert report.healthy and report.notes and report.diagnoses == []
 
 
-def test_doctor_falls_back_to_the_losses_when_the_data_is_missing(tmp_path, mnist):
-    run = _run_without_monitor(tmp_path, mnist, collapse_from=600)
+def test_doctor_falls_back_to_the_losses_when_the_data_is_missing(run_without_monitor, tmp_path):
+    run = run_without_monitor(600)
     cfg = yaml.safe_load((run / "config.yaml").read_text())
     cfg["data"] = {"source": "folder", "path": str(tmp_path / "gone")}
     (run / "config.yaml").write_text(yaml.safe_dump(cfg))

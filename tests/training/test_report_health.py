@@ -1,17 +1,11 @@
 """report.html's health panel: verdict, shaded signal plot and the sample grid at each diagnosis."""
 
-import json
 import shutil
 from pathlib import Path
 
-import torch
-import yaml
 from PIL import Image
 
-from ganforge.config import DataConfig
-from ganforge.data import load_dataset
 from ganforge.training.report import write_report
-from ganforge.training.samples import write_samples
 
 FIXTURE = Path(__file__).parents[1] / "health" / "fixtures" / "collapsed-ring8"
 
@@ -44,22 +38,11 @@ def test_report_of_an_empty_run(tmp_path):
     assert "No rows logged yet." in page
 
 
-def test_report_of_a_run_without_sample_signals_judges_its_sample_grids(tmp_path):
+def test_report_of_a_run_without_sample_signals_judges_its_sample_grids(run_without_monitor):
     """health=off: losses only in metrics.jsonl, real digits in the grids until step 600, then one digit 64
     times.  The panel reads the grids as doctor does: collapse shaded from 700 (grids 600 and 700 hold), the grid
     at that step shown, and a note saying where the signals came from."""
-    mnist = load_dataset(DataConfig(source="mnist"))
-    run = tmp_path / "nomonitor"
-    (run / "samples").mkdir(parents=True)
-    cfg = {"name": "nomonitor", "recipe": {"name": "gan", "loss": "nonsaturating"}, "data": {"source": "mnist"},
-           "train": {"health": "off", "grid_size": 64, "sample_every": 100}}
-    (run / "config.yaml").write_text(yaml.safe_dump(cfg))
-    rows = [{"step": s, "d/loss": 1.3, "g/loss": 0.8} for s in range(50, 1050, 50)]
-    (run / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    digits = mnist.to_model(mnist.x[torch.randperm(len(mnist), generator=torch.Generator().manual_seed(0))[:64]])
-    for step in range(100, 1100, 100):
-        samples = digits if step < 600 else digits[:1].expand(64, -1, -1, -1)
-        write_samples(samples, run / "samples" / f"step_{step:06d}.png", {"step": step}, None, None)
+    run = run_without_monitor(600)
     page = write_report(run).read_text()
     assert "unhealthy: mode collapse from step 700" in page
     assert "collapse judged from the 10 sample grids in samples/" in page
