@@ -53,7 +53,7 @@ def _cpu_without_bf16_units(monkeypatch):
     # itself patch the probe again (tests/training/test_precision_auto.py).
     from ganforge.training import device
 
-    monkeypatch.setattr(device, "cpu_has_fast_bf16", lambda: False)
+    monkeypatch.setattr(device, "cpu_bf16", lambda: (False, "no bf16 units (pinned by the test suite)"))
 
 
 @pytest.fixture

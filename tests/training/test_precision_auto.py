@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from ganforge.training import device, precision
-from ganforge.training.device import cpu_has_fast_bf16 as real_probe  # before conftest's patch
+from ganforge.training.device import cpu_bf16 as real_probe  # before conftest's patch
 from ganforge.training.device import resolve_precision
 from ganforge.training.trainer import Trainer
 
@@ -23,7 +23,7 @@ CPU = torch.device("cpu")
 ])
 def test_probe_reads_the_cpu_flags(monkeypatch, flags, fast):
     monkeypatch.setattr(device, "open", lambda path: io.StringIO(f"processor : 0\nflags : {flags}\n"), raising=False)
-    assert real_probe() is fast
+    assert real_probe()[0] is fast
 
 
 def test_probe_without_proc_cpuinfo_says_no(monkeypatch):
@@ -31,12 +31,12 @@ def test_probe_without_proc_cpuinfo_says_no(monkeypatch):
         raise FileNotFoundError(path)
 
     monkeypatch.setattr(device, "open", missing, raising=False)
-    assert real_probe() is False
+    assert real_probe()[0] is False
 
 
 @pytest.mark.parametrize("fast, expected", [(True, "bf16"), (False, "fp32")])
 def test_auto_follows_the_probe_and_explicit_choices_do_not(monkeypatch, fast, expected):
-    monkeypatch.setattr(device, "cpu_has_fast_bf16", lambda: fast)
+    monkeypatch.setattr(device, "cpu_bf16", lambda: (fast, "patched"))
     assert resolve_precision(CPU, "auto") == expected
     assert resolve_precision(CPU, "fp32") == "fp32" and resolve_precision(CPU, "bf16") == "bf16"
     assert resolve_precision(torch.device("meta"), "auto") == "fp32"  # neither CPU nor CUDA
@@ -58,7 +58,7 @@ def test_the_bf16_rule_needs_the_units_and_onednn_allowed_to_use_them(flags, isa
 @pytest.mark.parametrize("name", ["ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA"])
 def test_auto_is_fp32_on_a_bf16_cpu_whose_onednn_isa_is_limited(monkeypatch, tiny_image_config, tmp_path, name):
     # What `ONEDNN_MAX_CPU_ISA=AVX512_CORE` does to an AMX Xeon: it runs like a CPU without bf16 units.
-    monkeypatch.setattr(device, "cpu_has_fast_bf16", real_probe)
+    monkeypatch.setattr(device, "cpu_bf16", real_probe)
     monkeypatch.setattr(device, "cpu_flags", lambda: {"avx512f", "amx_bf16", "avx512_bf16"})
     monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
     monkeypatch.delenv("DNNL_MAX_CPU_ISA", raising=False)
@@ -90,7 +90,7 @@ def _probe_says(monkeypatch, seconds: dict):
 ])
 def test_the_trainer_resolves_auto_by_rule_and_probe_and_trains_with_it(monkeypatch, tiny_image_config, tmp_path,
                                                                          fast, timings, expected):
-    monkeypatch.setattr(device, "cpu_has_fast_bf16", lambda: fast)
+    monkeypatch.setattr(device, "cpu_bf16", lambda: (fast, "patched"))
     monkeypatch.setattr(precision, "cache_path", lambda: tmp_path / "precision.json")  # this test's own cache
     calls = _probe_says(monkeypatch, timings)
     trainer = Trainer(tiny_image_config(steps=1, extra=["train.precision=auto"]), run_dir=tmp_path / "r")
@@ -109,7 +109,7 @@ def test_the_probe_leaves_no_trace(monkeypatch, tiny_image_config, tmp_path):
     # A run with `auto` trains exactly like one started with the precision it chose (RNG, BN stats, grads restored).
     from ganforge.training.plots import read_metrics
 
-    monkeypatch.setattr(device, "cpu_has_fast_bf16", lambda: True)  # the real probe runs (either choice is fine)
+    monkeypatch.setattr(device, "cpu_bf16", lambda: (True, "patched"))  # the real probe runs (either choice is fine)
     monkeypatch.setattr(precision, "cache_path", lambda: tmp_path / "precision.json")
     auto = Trainer(tiny_image_config(steps=3, extra=["train.precision=auto"]), run_dir=tmp_path / "auto")
     chosen = auto.precision

@@ -84,9 +84,7 @@ def auto_rule(device: torch.device) -> tuple[str, str]:
         fast = torch.cuda.is_bf16_supported()
         return ("bf16", "the GPU supports bf16") if fast else ("fp32", "the GPU has no bf16 support")
     if device.type == "cpu":
-        fast, (found, why) = cpu_has_fast_bf16(), cpu_bf16()
-        if fast != found:  # cpu_has_fast_bf16 was replaced (the test suite pins it): do not contradict it
-            why = f"fast bf16 {'assumed' if fast else 'ruled out'} (cpu_has_fast_bf16 overridden)"
+        fast, why = cpu_bf16()
         return ("bf16" if fast else "fp32"), why
     return "fp32", f"bf16 autocast is not used on {device.type}"
 
