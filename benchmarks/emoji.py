@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -43,8 +44,11 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def parse_run(spec: str) -> tuple[str, str, list[str]]:
-    """"name=preset,key=value,..." (or "preset") -> (name, preset, ["key=value", ...])."""
-    head, *sets = spec.split(",")
+    """"name=preset,key=value,..." (or "preset") -> (name, preset, ["key=value", ...]).
+
+    A comma splits only before ``key=``, so list values keep theirs: ``optim_d.betas=[0.0,0.99]``.
+    """
+    head, *sets = re.split(r",(?=[\w.]+=)", spec)
     name, _, preset = head.partition("=")
     return name, preset or name, sets
 

@@ -84,6 +84,41 @@ def test_quadrants_tile_the_image():
         quadrant(x, 4)
 
 
+def _map_channels(G: FastGANGenerator) -> dict[int, int]:
+    """{size: channels} of G's maps, read from each up-block's output (GLU halves the conv's channels)."""
+    convs = {int(s): [m for m in b.modules() if isinstance(m, torch.nn.Conv2d)][-1] for s, b in G.ups.items()}
+    return {s: c.out_channels // 2 for s, c in convs.items()}
+
+
+def test_channel_overrides_narrow_only_the_named_maps():
+    plain = FastGANGenerator((3, 64, 64), 8, width=4, max_channels=64, two_conv_blocks=False)
+    thin = FastGANGenerator((3, 64, 64), 8, width=4, max_channels=64, two_conv_blocks=False,
+                            channels={"32": 4, 64: 2})  # string keys: as a config read back from JSON
+    assert _map_channels(plain) == {8: 32, 16: 16, 32: 8, 64: 4}
+    assert _map_channels(thin) == {8: 32, 16: 16, 32: 4, 64: 2}
+    assert thin.to_image[0].in_channels == 2 and thin.sle["64"].gate[1].out_channels == 2
+    assert thin(torch.randn(2, 8)).shape == (2, 3, 64, 64)
+    assert sum(p.numel() for p in thin.parameters()) < sum(p.numel() for p in plain.parameters())
+
+
+def test_channel_overrides_survive_the_json_a_saved_run_keeps():
+    """A run's meta is JSON (int keys come back as strings): the rebuilt G takes the saved weights as they are."""
+    import json
+
+    from ganforge.nets import build_generator
+
+    spec = {"arch": "fastgan", "shape": [3, 64, 64], "z_dim": 8, "g": {"width": 4, "channels": {64: 2}}}
+    saved, rebuilt = build_generator(spec), build_generator(json.loads(json.dumps(spec)))
+    rebuilt.load_state_dict(saved.state_dict())  # strict: every shape matches
+    assert _map_channels(rebuilt)[64] == 2
+
+
+@pytest.mark.parametrize("channels", [{4: 8}, {128: 8}, {64: 0}])
+def test_bad_channel_overrides_are_a_clear_error(channels):
+    with pytest.raises(GanforgeError, match="g.channels must map"):
+        FastGANGenerator((3, 64, 64), 8, width=4, channels=channels)
+
+
 @pytest.mark.parametrize("shape", [(3, 48, 48), (3, 64, 32), (2,)])
 def test_unsupported_shapes_are_a_clear_error(shape):
     with pytest.raises(GanforgeError, match="set data.resolution"):

@@ -29,7 +29,8 @@ map flattened as ``features``; ``head`` (one linear layer) gives the logit.
 Spectral norm on every D layer (the paper uses it on all layers).
 
 Channels double at every halving of the resolution from ``width`` at the
-finest map, capped at ``max_channels`` (like ``nets/dcgan.py``).
+finest map, capped at ``max_channels`` (like ``nets/dcgan.py``); G's
+``channels`` ({size: n}) overrides chosen sizes, e.g. a narrower finest map.
 """
 
 from __future__ import annotations
@@ -63,6 +64,15 @@ def _sizes(top: int) -> list[int]:
 def _channels(size: int, finest: int, width: int, max_channels: int) -> int:
     """Channels of the size x size map: ``width`` at the finest map, doubling per halving, capped."""
     return min(width * (finest // size), max_channels)
+
+
+def _channel_overrides(channels: dict | None, sizes: list[int]) -> dict[int, int]:
+    """{size: channels} from ``g.channels`` (keys may arrive as strings from JSON), checked against ``sizes``."""
+    out = {int(k): int(v) for k, v in (channels or {}).items()}
+    if any(s not in sizes[1:] or c < 1 for s, c in out.items()):
+        raise GanforgeError(f"FastGAN g.channels must map map sizes in {sizes[1:]} to positive channel counts, "
+                            f"got {channels!r}; e.g. {{{sizes[-1]}: 8}} (only the finest map narrower).")
+    return out
 
 
 class SkipExcitation(nn.Module):
@@ -100,12 +110,15 @@ class FastGANGenerator(nn.Module):
     """z (B, z_dim) -> images (B, C, H, W) in [-1, 1], for H = W in 32, 64, 128, 256."""
 
     def __init__(self, shape: tuple[int, ...], z_dim: int, *, width: int = 32, max_channels: int = 512,
-                 two_conv_blocks: bool = True) -> None:
+                 two_conv_blocks: bool = True, channels: dict | None = None) -> None:
         super().__init__()
         self.shape, self.z_dim = tuple(shape), z_dim
         top = _check_shape(self.shape, "generator")
         self.sizes = _sizes(top)
-        ch = {s: _channels(s, top, width, max_channels) for s in self.sizes}
+        # ``channels`` {size: n} replaces the width rule at those sizes: every up-block costs about
+        # the same FLOPs (4x the pixels, half the channels), so narrowing only the fine maps makes
+        # G cheaper while the coarse maps, which lay out the picture, keep their capacity.
+        ch = {s: _channels(s, top, width, max_channels) for s in self.sizes} | _channel_overrides(channels, self.sizes)
         self.init = nn.Sequential(nn.ConvTranspose2d(z_dim, 2 * ch[4], 4, 1, 0, bias=False),
                                   nn.BatchNorm2d(2 * ch[4]), nn.GLU(dim=1))  # (B, ch4, 4, 4)
         # The paper's UpBlockComp (two convs) at 8, 32, 128 (odd powers of two); one conv
