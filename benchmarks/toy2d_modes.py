@@ -2,7 +2,9 @@
 
     python benchmarks/toy2d_modes.py --threads 1                            # grid25, every preset, 3 seeds
     python benchmarks/toy2d_modes.py --variant ring8 --threads 1
-    # BENCHMARKS.md's issue-15 table (minimax collapse, the tuned recipe, packing), both data sets, one command:
+    # BENCHMARKS.md's issue-15 table: the tuned recipes, scored halfway and at the end of their lr decay
+    python benchmarks/toy2d_modes.py --variant ring8 grid25 --presets nonsaturating --early 0.5 --threads 1
+    # ... and the minimax collapse contrast and packing
     python benchmarks/toy2d_modes.py --variant ring8 grid25 --presets gan nonsaturating --remedies none pack2 --threads 1
     python benchmarks/toy2d_modes.py --presets nonsaturating --remedies none pack2 mbstd --threads 1
     python benchmarks/toy2d_modes.py --steps 200 --early 100 --seeds 1      # a quick smoke run
@@ -15,8 +17,9 @@ paper's optimiser, critic steps and stabiliser) with a *remedy* switched on
 by config overrides (``REMEDIES``: none, PacGAN packing, ProGAN minibatch
 std), for the preset's own number of G steps unless ``--steps`` is given,
 once per seed.  The run is scored at an early checkpoint (``--early``: how
-fast the loss finds the modes) and at its end (where it ends): ``--samples``
-points (PacGAN uses 2,500) drawn from G are counted with the standard rule
+fast the loss finds the modes; a fraction of the run when below 1) and at
+its end (where it ends): ``--samples`` points (PacGAN uses 2,500) drawn from
+G are counted with the standard rule
 (``ganforge.metrics.modes.toy2d_modes``; VEEGAN / PacGAN): a sample is high
 quality within 3 std of its nearest centre, a mode is covered when it gets at
 least one high-quality sample, and the reverse KL is KL(histogram of the
@@ -76,7 +79,7 @@ def run_one(variant: str, preset: str, remedy: str, args, seed: int, out_dir: Pa
     cfg = load_config(name, [f"train.seed={seed}", "train.progress=false", f"train.device={args.device}",
                              "train.precision=fp32", *REMEDIES[remedy], *args.set], name=f"{name}-{remedy}-s{seed}")
     steps = args.steps or cfg.train.steps
-    early = min(args.early, steps)
+    early = early_step(args.early, steps)
     cfg.train.steps, cfg.train.checkpoint_every, cfg.train.sample_every = steps, early, steps
     cfg.train.log_every, cfg.train.keep_checkpoints = max(1, steps // 10), steps // early + 1
     cfg.out_dir = str(out_dir)
@@ -88,6 +91,15 @@ def run_one(variant: str, preset: str, remedy: str, args, seed: int, out_dir: Pa
         ganforge.load(run, checkpoint=which).sample(args.samples, seed=10_000 + seed), centres, std)
     return {"early": score(f"step_{early:06d}"), "end": score("latest"), "seconds": seconds,
             "cpu_seconds": cpu_seconds, "steps": steps, "early_step": early}
+
+
+def early_step(early: float, steps: int) -> int:
+    """The G step of the early score: ``early`` itself, or that fraction of ``steps`` when below 1 (0.5: halfway).
+
+    A fraction lets one command score presets of different lengths at the same point of their lr decay.
+    """
+    step = round(early * steps) if early < 1 else int(early)
+    return max(1, min(step, steps))
 
 
 def mean_std(values: list[float], fmt: str) -> str:
@@ -116,7 +128,8 @@ def main() -> None:
                         help="preset suffixes (default: every toy2d-<variant>-*.yaml of each variant)")
     parser.add_argument("--remedies", nargs="+", default=["none"], choices=list(REMEDIES))
     parser.add_argument("--steps", type=int, default=0, help="G steps per run (0: each preset's own)")
-    parser.add_argument("--early", type=int, default=2000, help="G step of the early score")
+    parser.add_argument("--early", type=float, default=2000,
+                        help="G step of the early score, or a fraction of each run's steps when below 1 (0.5: halfway)")
     parser.add_argument("--seeds", type=int, default=3, help="number of seeds per row")
     parser.add_argument("--first-seed", type=int, default=0,
                         help="seeds are first-seed, first-seed + 1, ... (to split one row's seeds over processes)")

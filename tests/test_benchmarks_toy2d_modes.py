@@ -61,3 +61,14 @@ def test_row_gives_mean_and_std_over_seeds_and_each_seeds_end_modes(bench):
     assert cells[8:11] == ["24.5 ± 0.7", "85.0 ± 7.1", "0.10 ± 0.00"]
     assert cells[11] == "24 25" and cells[12] == "100 ± 0"
     assert bench.mean_std([0.5], ".2f") == "0.50"
+
+
+@pytest.mark.parametrize(("early", "steps", "expected"), [
+    (2000, 6000, 2000),    # a step
+    (2000, 500, 500),      # a step past the end: the end
+    (0.5, 18000, 9000),    # a fraction: halfway through any preset's decay
+    (0.5, 20000, 10000),
+    (0.001, 100, 1),       # never step 0 (no checkpoint there)
+])
+def test_early_is_a_step_or_a_fraction_of_the_run(bench, early, steps, expected):
+    assert bench.early_step(early, steps) == expected
