@@ -5,6 +5,9 @@
     python benchmarks/classify.py --steps 200 --seeds 1 --out /tmp/cls-smoke   # a quick smoke run
     python benchmarks/classify.py --table --out benchmarks/results/classify     # re-print a saved table
     python benchmarks/classify.py --datasets mnist --labels 100 --cpu-budget 900 --out OUT  # 15 CPU minutes per seed
+    python benchmarks/classify.py --datasets mnist --labels 100 --methods ssl-gan baseline --steps 4000 \
+        --set ssl-gan:unsup_augment=true --set ssl-gan:consistency_weight=1.0 \
+        --out benchmarks/results/classify-issue15          # issue 15: ssl-gan + pseudo-labels (~5 CPU min / seed)
 
 For each (data set, label count, method) it runs seeds 0..N-1 with
 ``ganforge.classify.run_seeds``: the same balanced labelled subset per seed

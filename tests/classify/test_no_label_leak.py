@@ -26,6 +26,10 @@ FAST = {
     "gan-augment": {"steps": 4, "batch_size": 8, "gan_steps": 2, "gan_batch": 8, "gan_width": 4, "z_dim": 4,
                     "generated_per_class": 4},
 }
+# Every method with its tiny options, plus ssl-gan with its pseudo-labels on (they label unlabelled images:
+# the test shows they come from the net, not from a label the method was not given).
+CASES = [(name, FAST[name]) for name in METHODS.names()] + [
+    ("ssl-gan", {**FAST["ssl-gan"], "consistency_weight": 1.0, "confidence": 0.3, "unsup_augment": True})]
 
 
 class RecordingLabels:
@@ -50,16 +54,16 @@ def _dataset(base: Dataset, y) -> Dataset:
     return d
 
 
-def _run(train, test, method, tmp_path, tag):
-    return run_method(train, test, method, 8, seed=1, options=FAST[method], net=TINY_NET, work_dir=tmp_path / tag)
+def _run(train, test, method, options, tmp_path, tag):
+    return run_method(train, test, method, 8, seed=1, options=options, net=TINY_NET, work_dir=tmp_path / tag)
 
 
 def _weights(result):
     return {k: v.clone() for k, v in result.model.net.state_dict().items()}
 
 
-@pytest.mark.parametrize("method", METHODS.names())
-def test_only_the_subset_labels_reach_training(tiny_data, tmp_path, method, monkeypatch):
+@pytest.mark.parametrize("method,options", CASES)
+def test_only_the_subset_labels_reach_training(tiny_data, tmp_path, method, options, monkeypatch):
     train, test = tiny_data
     seen = {}
     real_fit = METHODS.get(method).fit
@@ -72,7 +76,7 @@ def test_only_the_subset_labels_reach_training(tiny_data, tmp_path, method, monk
     monkeypatch.setattr(METHODS.get(method), "fit", spying_fit)
 
     recorder = RecordingLabels(train.y)
-    first = _run(_dataset(train, recorder), test, method, tmp_path, "real")
+    first = _run(_dataset(train, recorder), test, method, options, tmp_path, "real")
     chosen = set(first.labelled_index)
     order = torch.randperm(len(train), generator=torch.Generator().manual_seed(1)).tolist()
 
@@ -95,7 +99,7 @@ def test_only_the_subset_labels_reach_training(tiny_data, tmp_path, method, monk
     other_y[unread] = train.y[unread][torch.randperm(len(unread), generator=gen)]
     other_y[unread[torch.randperm(len(unread), generator=gen)[: len(unread) // 2]]] = -1
     assert (other_y[unread] != train.y[unread]).float().mean() > 0.5
-    other = _run(_dataset(train, RecordingLabels(other_y)), test, method, tmp_path, "other")
+    other = _run(_dataset(train, RecordingLabels(other_y)), test, method, options, tmp_path, "other")
     assert other.labelled_index == first.labelled_index
     assert other.test_accuracy == first.test_accuracy
     w1, w2 = _weights(first), _weights(other)

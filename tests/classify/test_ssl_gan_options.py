@@ -39,3 +39,48 @@ def test_entropy_weight_changes_training_and_zero_is_off(tiny_data):
     plain = _head(tiny_data)
     assert torch.equal(plain, _head(tiny_data, entropy_weight=0.0))
     assert not torch.allclose(plain, _head(tiny_data, entropy_weight=1.0))
+
+
+def test_consistency_weight_changes_training_and_zero_is_off(tiny_data):
+    plain = _head(tiny_data)
+    assert torch.equal(plain, _head(tiny_data, consistency_weight=0.0))
+    assert not torch.allclose(plain, _head(tiny_data, consistency_weight=1.0, confidence=0.3))
+
+
+def test_a_confidence_nobody_reaches_gives_no_pseudo_labels(tiny_data):
+    # confidence 1.0: a softmax over 4 classes in float32 stays below it here, so no image gets a
+    # pseudo-label, the term is exactly 0 and training is that of consistency_weight=0
+    assert torch.equal(_head(tiny_data), _head(tiny_data, consistency_weight=1.0, confidence=1.0))
+
+
+def test_pseudo_labels_come_from_the_averaged_weights_with_noise_off():
+    from ganforge.classify.base import Context, WeightAverage
+    from ganforge.classify.net import ClassifierNet, NetSpec
+    from ganforge.classify.ssl_gan import SemiSupervisedGAN
+
+    spec = NetSpec(hidden=[32, 16], num_classes=4)
+    opts = SemiSupervisedGAN.Options(consistency_weight=1.0, confidence=0.3)
+    method = SemiSupervisedGAN(opts, Context(spec=spec, augment=Augment(), class_names=list("abcd")))
+    torch.manual_seed(0)
+    D, teacher = ClassifierNet(spec), ClassifierNet(spec)
+    avg = WeightAverage(teacher, 0.5)  # the average holds the teacher's weights, not D's
+    x = torch.rand(64, 1, 28, 28) * 2 - 1
+    D.train()
+    classes, confident = method.pseudo_labels(D, avg, x)
+    expected = teacher.eval()(x).softmax(1)
+    assert torch.equal(classes, expected.argmax(1))
+    assert torch.equal(confident, expected.max(1).values >= 0.3)
+    assert D.training  # D goes back to training mode (its noise on) for its own step
+    assert torch.equal(method.pseudo_labels(D, avg, x)[0], classes)  # noise off: the same labels every call
+
+
+def test_bad_consistency_options_are_refused():
+    import pytest
+
+    from ganforge.classify import options_for
+    from ganforge.errors import GanforgeError
+
+    with pytest.raises(GanforgeError, match="consistency_weight"):
+        options_for("ssl-gan", {"consistency_weight": -1.0})
+    with pytest.raises(GanforgeError, match="confidence"):
+        options_for("ssl-gan", {"confidence": 0.0})

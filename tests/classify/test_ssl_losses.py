@@ -55,3 +55,14 @@ def test_conditional_entropy_by_hand():
     assert conditional_entropy(sure).item() == pytest.approx(0.0, abs=1e-6)
     assert conditional_entropy(half).item() == pytest.approx(math.log(2), rel=1e-6)
     assert conditional_entropy(torch.cat([uniform, sure])).item() == pytest.approx(2 * math.log(4) / 3, rel=1e-5)
+
+
+def test_pseudo_label_loss_by_hand():
+    from ganforge.classify.ssl_gan import pseudo_label_loss
+
+    logits = torch.tensor([[math.log(3.0), 0.0], [0.0, 0.0], [0.0, math.log(4.0)]])  # p(target) = 3/4, 1/2, 4/5
+    targets = torch.tensor([0, 1, 1])
+    confident = torch.tensor([True, False, True])
+    expected = (-math.log(3 / 4) - math.log(4 / 5)) / 3  # the unconfident row counts in B, not in the sum
+    assert pseudo_label_loss(logits, targets, confident).item() == pytest.approx(expected, rel=1e-6)
+    assert pseudo_label_loss(logits, targets, torch.zeros(3, dtype=torch.bool)).item() == 0.0
