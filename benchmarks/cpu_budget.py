@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -50,8 +51,12 @@ ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def parse_run(spec: str) -> tuple[str, str, list[str]]:
-    """"name=preset,key=value,..." (or "preset") -> (name, preset, ["key=value", ...])."""
-    head, *sets = spec.split(",")
+    """"name=preset,key=value,..." (or "preset") -> (name, preset, ["key=value", ...]).
+
+    A comma splits only before ``key=``, so list, mapping and DiffAugment-policy values keep
+    theirs: ``optim_d.betas=[0.0,0.99]``, ``recipe.diffaugment=color,translation``.
+    """
+    head, *sets = re.split(r",(?=[\w.]+=)", spec)
     name, _, preset = head.partition("=")
     return name, preset or name, sets
 

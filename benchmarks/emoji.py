@@ -30,33 +30,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from ganforge.files import write_text_atomic
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cpu_budget import cpu_seconds, parse_run  # noqa: E402 -- benchmarks/cpu_budget.py: the CPU-budget protocol, written once
+
+from ganforge.files import write_text_atomic  # noqa: E402
 
 COLUMNS = ["fid", "kid_mean", "precision", "recall", "density", "coverage"]
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def parse_run(spec: str) -> tuple[str, str, list[str]]:
-    """"name=preset,key=value,..." (or "preset") -> (name, preset, ["key=value", ...]).
-
-    A comma splits only before ``key=``, so list values keep theirs: ``optim_d.betas=[0.0,0.99]``.
-    """
-    head, *sets = re.split(r",(?=[\w.]+=)", spec)
-    name, _, preset = head.partition("=")
-    return name, preset or name, sets
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process has used (all its threads), from /proc/PID/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime: fields 14, 15 of stat(5)
 
 
 def start(name: str, preset: str, sets: list[str], out: Path, seed: int) -> subprocess.Popen:

@@ -30,6 +30,25 @@ def test_run_specs_name_the_preset_and_its_overrides():
         "w32", "fashion-dcgan", ["model.g.width=32", "train.batch_size=32"])
 
 
+@pytest.mark.parametrize("spec, sets", [
+    # a comma splits only before "key=": list, mapping and policy values keep their commas
+    ("b0=emoji-fastgan,optim_d.betas=[0.0,0.99],model.g.channels={32: 16, 64: 8}",
+     ["optim_d.betas=[0.0,0.99]", "model.g.channels={32: 16, 64: 8}"]),
+    ("da=mnist-best,recipe.diffaugment=color,translation,train.batch_size=16",
+     ["recipe.diffaugment=color,translation", "train.batch_size=16"]),
+])
+def test_run_spec_values_keep_their_commas(spec, sets):
+    assert cb.parse_run(spec)[2] == sets
+
+
+def test_the_emoji_benchmark_uses_this_protocol():
+    spec = importlib.util.spec_from_file_location("emoji_bench", ROOT / "benchmarks" / "emoji.py")
+    emoji = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(emoji)
+    for function in (emoji.parse_run, emoji.cpu_seconds):  # defined in cpu_budget.py, not copied into emoji.py
+        assert Path(function.__code__.co_filename).resolve() == ROOT / "benchmarks" / "cpu_budget.py"
+
+
 def test_proc_stat_cpu_time_is_user_plus_system_ticks():
     # A command name with spaces and a ')' must not shift the fields; utime=300, stime=50 ticks.
     fields = ["S", "1", "1", "1", "0", "-1", "0", "0", "0", "0", "0", "300", "50"] + ["0"] * 39
