@@ -167,9 +167,9 @@ class SemiSupervisedGAN(Method):
         D.train(), G.train()
         for step in self.training_steps([opt_d, opt_g]):
             labelled = self.labelled_batch(lab, labelled_x, labelled_y)  # before the unlabelled draw: runs repeat
-            x_unl = to_model(unlabelled_x[unl.next()]).to(dev)
+            x_unl = self.unlabelled_batch(unl, unlabelled_x, augment=False)  # clean: what the teacher labels
             pseudo = self.pseudo_labels(D, avg, x_unl) if o.consistency_weight > 0 else None  # draws no random numbers
-            terms = self.d_step(D, G, opt_d, labelled, self.ctx.augment(x_unl) if o.unsup_augment else x_unl, pseudo)
+            terms = self.d_step(D, G, opt_d, labelled, self.augment_unlabelled(x_unl), pseudo)
             avg.update(D)
             loss_g = self.g_step(D, G, opt_g, self.unlabelled_batch(unl_g, unlabelled_x))
             if self.log_every(step):
@@ -178,9 +178,13 @@ class SemiSupervisedGAN(Method):
         self.generator = G.eval()  # kept for inspection (samples), not part of the classifier
         return avg.copy_to(D).eval()
 
-    def unlabelled_batch(self, sampler: BatchSampler, x: torch.Tensor) -> torch.Tensor:
-        """Float (B, C, H, W) on the device; shifted (+ flipped) like the labelled batches if ``unsup_augment``."""
+    def unlabelled_batch(self, sampler: BatchSampler, x: torch.Tensor, augment: bool = True) -> torch.Tensor:
+        """Float (B, C, H, W) on the device; with ``augment``, through ``augment_unlabelled``."""
         xb = to_model(x[sampler.next()]).to(self.ctx.device)
+        return self.augment_unlabelled(xb) if augment else xb
+
+    def augment_unlabelled(self, xb: torch.Tensor) -> torch.Tensor:
+        """xb (B, C, H, W) shifted (+ flipped) like the labelled batches if ``unsup_augment``, else xb itself."""
         return self.ctx.augment(xb) if self.opts.unsup_augment else xb
 
     @torch.no_grad()
