@@ -37,7 +37,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cpu_budget import cpu_seconds, parse_run  # noqa: E402 -- benchmarks/cpu_budget.py: the CPU-budget protocol, written once
+from cpu_budget import (  # noqa: E402 -- benchmarks/cpu_budget.py: the CPU-budget protocol, written once
+    ONE_THREAD, checkpoint_step, cpu_seconds, evaluate, parse_run, train_command)
 
 from ganforge.files import write_text_atomic  # noqa: E402
 
@@ -45,14 +46,10 @@ COLUMNS = ["fid", "kid_mean", "precision", "recall", "density", "coverage"]
 
 
 def start(name: str, preset: str, sets: list[str], out: Path, seed: int) -> subprocess.Popen:
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    cmd = [sys.executable, "-m", "ganforge.cli", "train", "--preset", preset, "--name", name, "--overwrite",
-           "--out-dir", str(out), "--set", "train.steps=10000000", "--set", "train.progress=false",
-           "--set", f"train.seed={seed}", "--set", "train.checkpoint_every=1000000"]
-    for item in sets:
-        cmd += ["--set", item]
+    """``ganforge train`` of one run at one thread, in the background, logging to OUT/NAME.log."""
     log = open(out / f"{name}.log", "w")  # noqa: SIM115 -- closed with the process
-    return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(train_command(preset, sets, name, out, seed), env=dict(os.environ, **ONE_THREAD),
+                            stdout=log, stderr=subprocess.STDOUT, text=True)
 
 
 def train_all(runs: list[tuple[str, str, list[str]]], budget_s: float, out: Path, seed: int,
@@ -73,15 +70,8 @@ def train_all(runs: list[tuple[str, str, list[str]]], budget_s: float, out: Path
                 stopped[name] = {"cpu_s": round(used[name], 1), "wall_s": round(time.time() - began, 1)}
     for name, proc in procs.items():
         proc.wait(timeout=600)
-        stopped[name]["step"] = int((out / name / "checkpoints" / "latest").read_text().strip().removeprefix("step_"))
+        stopped[name]["step"] = checkpoint_step(out / name)
     return stopped
-
-
-def evaluate(run: Path, n: int) -> dict:
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    subprocess.run([sys.executable, "-m", "ganforge.cli", "eval", str(run), "--n", str(n),
-                    "--metrics", "fid,kid,pr,dc"], env=env, check=True, stdout=subprocess.DEVNULL)
-    return json.loads((run / "eval.json").read_text())["metrics"]
 
 
 def floor(seed: int) -> dict:

@@ -45,7 +45,8 @@ def test_the_emoji_benchmark_uses_this_protocol():
     spec = importlib.util.spec_from_file_location("emoji_bench", ROOT / "benchmarks" / "emoji.py")
     emoji = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(emoji)
-    for function in (emoji.parse_run, emoji.cpu_seconds):  # defined in cpu_budget.py, not copied into emoji.py
+    # defined in cpu_budget.py, not copied into emoji.py
+    for function in (emoji.parse_run, emoji.cpu_seconds, emoji.train_command, emoji.evaluate, emoji.checkpoint_step):
         assert Path(function.__code__.co_filename).resolve() == ROOT / "benchmarks" / "cpu_budget.py"
 
 
@@ -88,7 +89,6 @@ def test_train_command_puts_the_run_settings_after_the_protocol_ones(tmp_path):
     assert "train.seed=2" in sets and sets[-1] == "train.steps=5"  # later --set wins: the run's own come last
 
 
-# Like the trainer: on SIGINT, finish up and exit (130, as `ganforge` does on Ctrl-C).
 # Like the trainer: on SIGINT, finish up and exit (130, as `ganforge` does on Ctrl-C); never stopped: exit 3 after 10 CPU s.
 BUSY = ("import signal, sys, time\nsignal.signal(signal.SIGINT, lambda *a: sys.exit(130))\n"
         "while time.process_time() < 10:\n    pass\nsys.exit(3)\n")
