@@ -141,7 +141,7 @@ def train_extractor(dataset: str, out_dir: Path | str | None = None, seed: int =
     from safetensors.torch import save_file
 
     from ganforge.data.registry import source_trait
-    from ganforge.training.device import cpu_has_fast_bf16
+    from ganforge.training.device import resolve_precision
 
     if name is None:
         named_by_path = path and source_trait(dataset, "path_is_data")  # a user's folder: its own name
@@ -156,8 +156,7 @@ def train_extractor(dataset: str, out_dir: Path | str | None = None, seed: int =
     if epochs < 1:
         raise GanforgeError(f"epochs must be >= 1, got {epochs}.")
     augment = AUGMENT.get(dataset, True) if augment is None else augment
-    if precision == "auto":
-        precision = "bf16" if cpu_has_fast_bf16() else "fp32"
+    precision = resolve_precision(torch.device("cpu"), precision)  # the extractor trains on the CPU
     if precision not in ("bf16", "fp32"):
         raise GanforgeError(f"precision must be bf16, fp32 or auto, got {precision!r}.")
 

@@ -73,11 +73,6 @@ def cpu_bf16() -> tuple[bool, str]:
     return fast_bf16(cpu_flags(), onednn_max_isa())
 
 
-def cpu_has_fast_bf16() -> bool:
-    """True when the CPU has bf16 matrix units (AMX or AVX512-BF16) that oneDNN may use: bf16 convs run ~2x faster."""
-    return cpu_bf16()[0]
-
-
 def auto_rule(device: torch.device) -> tuple[str, str]:
     """(precision, why) of the hardware rule for "auto": bf16 where it can run fast, else fp32 (no probe)."""
     if device.type == "cuda":
