@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from ganforge.data.base import from_uint8_images
