@@ -54,7 +54,11 @@ def start(name: str, preset: str, sets: list[str], out: Path, seed: int) -> subp
 
 def train_all(runs: list[tuple[str, str, list[str]]], budget_s: float, out: Path, seed: int,
               wall_cap_s: float) -> dict[str, dict]:
-    """Start every run at once; SIGINT each when its CPU time reaches ``budget_s``; -> {name: timing}."""
+    """Start every run at once; SIGINT each when its CPU time reaches ``budget_s``; -> {name: timing}.
+
+    A run whose own ``train.steps`` comes first (``optim_*.schedule: linear`` set to end at the budget)
+    exits by itself and is scored at its last step, ``"finished": true`` and its CPU seconds in its timing.
+    """
     procs = {name: start(name, preset, sets, out, seed) for name, preset, sets in runs}
     began, used, stopped = time.time(), {}, {}
     while len(stopped) < len(procs):
@@ -62,8 +66,12 @@ def train_all(runs: list[tuple[str, str, list[str]]], budget_s: float, out: Path
         for name, proc in procs.items():
             if name in stopped:
                 continue
-            if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited early ({proc.returncode}); see {out / (name + '.log')}")
+            if proc.poll() is not None:  # it reached its own train.steps (an lr schedule ending inside the budget)
+                if proc.returncode != 0:
+                    raise RuntimeError(f"{name} exited early ({proc.returncode}); see {out / (name + '.log')}")
+                stopped[name] = {"cpu_s": round(used.get(name, 0.0), 1), "wall_s": round(time.time() - began, 1),
+                                 "finished": True}  # cpu_s: the last reading, <= 2 s before it exited
+                continue
             used[name] = cpu_seconds(proc.pid)
             if used[name] >= budget_s or time.time() - began > wall_cap_s:
                 proc.send_signal(signal.SIGINT)  # the trainer writes a checkpoint at this step and exits
