@@ -1,4 +1,5 @@
-"""benchmarks/toy2d_modes.py: every row it can run loads, one tiny run is scored early and at its end, the table row."""
+"""benchmarks/toy2d_modes.py: every row it can run loads, one tiny run is scored early and at its end, the table row;
+the round-5 EMA screen recalibrates batch-norm statistics exactly."""
 
 import argparse
 import importlib.util
@@ -6,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
 from ganforge.presets import load_config
@@ -72,3 +74,20 @@ def test_row_gives_mean_and_std_over_seeds_and_each_seeds_end_modes(bench):
 ])
 def test_early_is_a_step_or_a_fraction_of_the_run(bench, early, steps, expected):
     assert bench.early_step(early, steps) == expected
+
+
+def test_ema_screen_recalibrates_bn_statistics_to_the_nets_own_activations():
+    """The round-5 EMA screen's BN fix: running stats = exact mean / variance of the net's own pre-BN activations."""
+    spec = importlib.util.spec_from_file_location("ema_screen", ROOT / "benchmarks" / "results" / "toy2d" / "ema_screen.py")
+    screen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(screen)
+    torch.manual_seed(0)
+    g = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.BatchNorm1d(8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
+    g[1].running_mean.fill_(5.0)  # stale statistics, as the trainer's EMA copies from the live G
+    fixed = screen.recalibrated(g, z_dim=2, batches=3, batch_size=64)
+    assert g[1].running_mean.eq(5.0).all() and not fixed.training  # a copy, in eval mode
+    gen = torch.Generator().manual_seed(123)  # the latents recalibrated() draws
+    pre = torch.cat([g[0](torch.randn(64, 2, generator=gen)) for _ in range(3)])
+    assert torch.allclose(fixed[1].running_mean, pre.mean(0), atol=1e-5)
+    per_batch_var = torch.stack([chunk.var(0, unbiased=True) for chunk in pre.split(64)]).mean(0)
+    assert torch.allclose(fixed[1].running_var, per_batch_var, atol=1e-5)  # mean of each batch's unbiased variance
