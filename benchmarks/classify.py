@@ -8,6 +8,10 @@
     python benchmarks/classify.py --datasets mnist --labels 100 --methods ssl-gan baseline --steps 4000 \
         --set ssl-gan:unsup_augment=true --set ssl-gan:consistency_weight=1.0 \
         --out benchmarks/results/classify-issue15          # issue 15: ssl-gan + pseudo-labels (~5 CPU min / seed)
+    python benchmarks/classify.py --datasets mnist --labels 100 --methods ssl-gan baseline --steps 4000 --seed-list 1 0 2 \
+        --set ssl-gan:unsup_augment=true --set ssl-gan:consistency_weight=1.0 --set ssl-gan:distribution_alignment=true \
+        --set ssl-gan:rotate=15 --set ssl-gan:scale=0.1 --set baseline:rotate=15 --set baseline:scale=0.1 \
+        --out benchmarks/results/classify-issue15/r2-final  # issue 15 round 2: + alignment, rotation (96.8%)
 
 For each (data set, label count, method) it runs seeds 0..N-1 with
 ``ganforge.classify.run_seeds``: the same balanced labelled subset per seed
@@ -19,7 +23,10 @@ the full 60,000 / 10,000.
 
 Results are appended to ``OUT/results.json`` after every configuration, and a
 configuration already there with the same options and enough seeds is
-skipped, so an interrupted run resumes where it stopped.  ``--cpu-budget S``
+skipped, so an interrupted run resumes where it stopped; where only some of
+the seeds are there, only the others are run and the entry then summarises
+all of them (``--seed-list 1`` first, then ``--seed-list 1 0 2`` adds seeds 0
+and 2: a seed runs the same in any process).  ``--cpu-budget S``
 gives every run S CPU seconds instead of a fixed step count (the method's
 ``cpu_budget_s``: the steps are re-estimated from the measured speed, the lr
 decay still ends at 0); each seed records the steps it reached.  Every entry records
@@ -34,11 +41,12 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import fields
 from pathlib import Path
 
 import torch
 
-from ganforge.classify import options_for, run_seeds
+from ganforge.classify import RunResult, options_for, run_seeds, summarise
 from ganforge.config import DataConfig
 from ganforge.data import load_dataset
 from machine import cpu_name  # benchmarks/machine.py: the CPU every result names
@@ -62,6 +70,21 @@ def save(out: Path, results: dict) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(results, indent=2) + "\n")
     tmp.replace(path)
+
+
+def kept_runs(done: dict | None, options, seeds: list[int]) -> list[RunResult]:
+    """The runs of ``done`` (a saved entry) for ``seeds`` when it was made with ``options``; else [].
+
+    A field added to the options since the entry was saved counts as its default, so a new
+    option that is off does not throw away old results.  Seeds run the same way in any process
+    (seeded, 1 thread), so a later call can add seeds to an entry instead of redoing it.
+    """
+    if not done:
+        return []
+    defaults = {f.name: f.default for f in fields(options)}
+    if {**defaults, **done["options"]} != vars(options):
+        return []
+    return [RunResult(**run) for run in done["runs"] if run["seed"] in seeds]
 
 
 def table(results: dict) -> str:
@@ -89,6 +112,8 @@ def main() -> int:
     p.add_argument("--labels", nargs="+", type=int, default=LABELS)
     p.add_argument("--methods", nargs="+", default=METHODS)
     p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--seed-list", nargs="+", type=int, default=None, metavar="SEED",
+                   help="run these seeds, in this order, instead of 0..SEEDS-1 (e.g. the weak seed first)")
     p.add_argument("--steps", type=int, default=None, help="classifier steps for every method (default: each method's)")
     p.add_argument("--cpu-budget", type=float, default=None, metavar="SECONDS",
                    help="CPU seconds per run instead of a step count (--steps is then the most steps; default: no cap)")
@@ -109,6 +134,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(args.threads)
     log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    seeds = args.seed_list or list(range(args.seeds))
     log(f"torch {torch.__version__}, {cpu_name()}, {args.threads} thread(s), "
         f"device {args.device}")
     for dataset in args.datasets:
@@ -119,13 +145,16 @@ def main() -> int:
                 k = key(dataset, labels, method)
                 overrides = [s.split(":", 1)[1] for s in args.set if s.split(":", 1)[0] == method]
                 options = options_for(method, overrides, steps=args.steps, cpu_budget=args.cpu_budget)
-                done = results.get(k)
-                if done and len(done["seeds"]) >= args.seeds and done["options"] == vars(options):
+                kept = kept_runs(results.get(k), options, seeds)
+                todo = [s for s in seeds if s not in {r.seed for r in kept}]
+                if not todo:
                     log(f"{k}: done already, skipped")
                     continue
                 started = time.time()
-                summary, runs = run_seeds(train, test, method, labels, args.seeds, options, args.device,
+                summary, runs = run_seeds(train, test, method, labels, todo, options, args.device,
                                           work_dir=out / "work" / dataset / str(labels) / method, log=log)
+                if kept:  # seeds of an earlier run with the same options: one summary over all of them
+                    summary = summarise(sorted(kept + runs, key=lambda r: seeds.index(r.seed)))
                 summary["options"] = runs[0].model.meta["options"]
                 summary["train_images"], summary["test_images"] = len(train), len(test)
                 summary["machine"], summary["threads"] = cpu_name(), args.threads

@@ -29,7 +29,10 @@ FAST = {
 # Every method with its tiny options, plus ssl-gan with its pseudo-labels on (they label unlabelled images:
 # the test shows they come from the net, not from a label the method was not given).
 CASES = [(name, FAST[name]) for name in METHODS.names()] + [
-    ("ssl-gan", {**FAST["ssl-gan"], "consistency_weight": 1.0, "confidence": 0.3, "unsup_augment": True})]
+    ("ssl-gan", {**FAST["ssl-gan"], "consistency_weight": 1.0, "confidence": 0.3, "unsup_augment": True}),
+    # + distribution alignment (it reads the class shares of the given labels, and only those) and rotation
+    ("ssl-gan", {**FAST["ssl-gan"], "consistency_weight": 1.0, "confidence": 0.3, "unsup_augment": True,
+                 "distribution_alignment": True, "rotate": 15.0, "scale": 0.1})]
 
 
 class RecordingLabels:

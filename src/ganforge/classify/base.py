@@ -13,7 +13,8 @@ All methods share the classifier network, the optimiser (Adam, lr 3e-3,
 beta1 0.5, as in Salimans et al.'s MNIST code), the schedule (constant, then
 linear decay to 0 from ``decay_from`` of the steps: their MNIST code decays
 over the last third of its 300 epochs),
-the labelled-batch augmentation, and the weights they return: a running
+the labelled-batch augmentation (shifts, plus the rotation and zoom of the
+``rotate`` / ``scale`` options, off by default), and the weights they return: a running
 average of the classifier's weights (the authors evaluate their
 discriminator with such an average).  Nothing is selected on any score.
 """
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -65,6 +66,8 @@ class Method(ABC):
         lr: float = 3e-3
         beta1: float = 0.5
         augment: bool = True  # shift (+ flip where valid) the labelled batches
+        rotate: float = 0.0  # + random rotation of up to this many degrees (Augment.rotate); 0 = off
+        scale: float = 0.0  # + random zoom by up to 1 +- scale (Augment.scale); 0 = off
         ema: float = 0.999  # the returned classifier holds this running average of the weights; 0 = last weights
         decay_from: float = 2 / 3  # fraction of the steps after which the lr falls linearly to 0
         cpu_budget_s: float = 0.0  # > 0: take as many steps (at most ``steps``) as fit in this many CPU seconds
@@ -73,6 +76,8 @@ class Method(ABC):
         self.opts, self.ctx = opts, ctx
         self.total_steps = opts.steps  # the run's length; a CPU budget re-estimates it (training_steps)
         self.cpu0 = time.process_time()  # the budget counts from here: all of fit, data-dependent init included
+        # the data set's shifts (+ flips) with this run's rotation and zoom: one augmentation for every batch
+        self.augment = replace(ctx.augment, rotate=opts.rotate, scale=opts.scale)
 
     @abstractmethod
     def fit(self, labelled_x: torch.Tensor, labelled_y: torch.Tensor, unlabelled_x: torch.Tensor) -> ClassifierNet:
@@ -88,6 +93,8 @@ class Method(ABC):
             raise GanforgeError(f"ema must be in [0, 1) (0 = off), got {opts.ema}.")
         if not 0 <= opts.decay_from < 1:
             raise GanforgeError(f"decay_from must be in [0, 1) (0 = decay from the first step), got {opts.decay_from}.")
+        if opts.rotate < 0 or not 0 <= opts.scale < 1:
+            raise GanforgeError(f"rotate must be >= 0 degrees and scale in [0, 1) (0 = off), got {opts.rotate} and {opts.scale}.")
         if opts.cpu_budget_s < 0:
             raise GanforgeError(f"cpu_budget_s must be >= 0 (0 = no budget, run all the steps), got {opts.cpu_budget_s}.")
 
@@ -165,7 +172,7 @@ class Method(ABC):
         index = sampler.next()
         xb = to_model(x[index]).to(self.ctx.device)
         if self.opts.augment:
-            xb = self.ctx.augment(xb)
+            xb = self.augment(xb)
         return xb, y[index].to(self.ctx.device)
 
 

@@ -125,10 +125,13 @@ MAX_SHIFT = 2  # pixels
 
 @dataclass
 class Augment:
-    """Random integer shifts (zero = background padding) and optional horizontal flips."""
+    """Random integer shifts (zero = background padding), optional horizontal flips, and an
+    optional random rotation + scaling (``rotate`` degrees, ``scale`` relative; 0 = off)."""
 
     max_shift: int = MAX_SHIFT
     flip: bool = False
+    rotate: float = 0.0  # max |angle| in degrees of a random rotation about the centre; 0 = off
+    scale: float = 0.0  # max |s - 1| of a random zoom s; 0 = off
 
     @classmethod
     def for_source(cls, source: str) -> "Augment":
@@ -144,6 +147,8 @@ class Augment:
         if self.flip:
             flip = torch.rand(b, generator=gen) < 0.5
             x = torch.where(flip.view(b, 1, 1, 1).to(x.device), x.flip(3), x)
+        if self.rotate > 0 or self.scale > 0:
+            x = self.rotate_and_scale(x, gen)
         s = self.max_shift
         if s <= 0:
             return x
@@ -156,8 +161,26 @@ class Augment:
         out = padded.permute(0, 2, 3, 1)[idx_b, rows.view(b, h, 1), cols.view(b, 1, w)]  # (B, H, W, C)
         return out.permute(0, 3, 1, 2).contiguous()
 
+    def rotate_and_scale(self, x: torch.Tensor, gen: torch.Generator | None = None) -> torch.Tensor:
+        """x float (B, C, H, W) in [-1, 1] -> each image rotated by U(-rotate, rotate) degrees and
+        zoomed by U(1 - scale, 1 + scale) about its centre (bilinear; outside = -1, the background).
+
+        Why: a digit written at a slant or a size the 100 labelled ones do not show is still the same
+        digit; shifts alone do not ask the classifier for that.  No random numbers are drawn when
+        both are 0, so runs without it repeat exactly.
+        """
+        b = len(x)
+        angle = (torch.rand(b, generator=gen) * 2 - 1) * (self.rotate * torch.pi / 180)
+        zoom = 1 + (torch.rand(b, generator=gen) * 2 - 1) * self.scale
+        cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom  # output -> input coordinates
+        zero = torch.zeros(b)
+        theta = torch.stack([torch.stack([cos, -sin, zero], 1), torch.stack([sin, cos, zero], 1)], 1)  # (B, 2, 3)
+        grid = F.affine_grid(theta.to(x), list(x.shape), align_corners=False)
+        # sample x + 1 with zero padding, then subtract 1: the padding becomes -1 (background), not grey
+        return F.grid_sample(x + 1, grid, mode="bilinear", padding_mode="zeros", align_corners=False) - 1
+
     def to_dict(self) -> dict:
-        return {"max_shift": self.max_shift, "flip": self.flip}
+        return {"max_shift": self.max_shift, "flip": self.flip, "rotate": self.rotate, "scale": self.scale}
 
 
 to_model = from_uint8_images  # uint8 images -> float in [-1, 1] (one home: ganforge.data.base)

@@ -86,7 +86,7 @@ def run_method(train: Dataset, test: Dataset, method: str, n_labels: int, seed: 
     acc = accuracy(net, test.x, test.y)  # once, on the final network
     model = ClassifierModel(net.cpu().eval(), {
         "dataset": train.source, "method": method, "labels": n_labels, "seed": seed, "test_accuracy": acc,
-        "class_names": list(train.class_names), "options": asdict(opts), "augment": ctx.augment.to_dict(),
+        "class_names": list(train.class_names), "options": asdict(opts), "augment": trainer.augment.to_dict(),
         "steps": trainer.total_steps,
     })
     return RunResult(method, seed, n_labels, acc, cpu, wall, split.labels_read, trainer.total_steps,
