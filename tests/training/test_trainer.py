@@ -165,3 +165,18 @@ def test_a_step_that_writes_samples_and_checks_health_renders_the_fixed_latents_
     assert [r["step"] for r in rows] == [2, 4]  # health checked at steps 2 and 4 ...
     assert len(list((run / "samples").glob("step_*.png"))) == 2  # ... where grids are written too
     assert len(calls) == 2  # one render each, not two
+
+
+def test_ema_sampler_and_checkpoint_use_the_averaged_weights_own_batch_norm_statistics(tiny_image_config):
+    trainer = Trainer(tiny_image_config(steps=4, extra=["train.ema_decay=0.9"]))
+    run = trainer.fit()
+    weights = ckpt.load_weights(ckpt.find_checkpoint(run))
+    stats = [k for k in weights if k.startswith("G_ema.") and k.endswith("running_mean")]
+    assert stats, "the tiny DCGAN generator has batch norms"
+    # Copied statistics would equal the live G's; recalibrated ones belong to the EMA weights.
+    assert all(not torch.equal(weights[k], weights["G" + k[len("G_ema"):]]) for k in stats)
+    rng = torch.get_rng_state()
+    trainer.step += 1  # as after a further update: the statistics are recomputed, the same way
+    shadow = trainer.sampling_generator
+    assert torch.equal(torch.get_rng_state(), rng)  # the training RNG stream is untouched
+    assert all(torch.equal(dict(shadow.named_buffers())[k[len("G_ema."):]], weights[k]) for k in stats)

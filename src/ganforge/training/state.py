@@ -39,7 +39,7 @@ def save(trainer, best: bool = False) -> Path:
     """Write a checkpoint of ``trainer`` at its current step; returns its folder."""
     modules = dict(trainer.recipe.nets)
     if trainer.ema:
-        modules[ema_key(trainer)] = trainer.ema.shadow
+        modules[ema_key(trainer)] = trainer.sampling_generator  # the shadow, its batch norms recalibrated
     state = {
         "format": FORMAT, "step": trainer.step, "elapsed": trainer.elapsed,
         **{f"optim_{g}": plain_state_dict(opt) for g, opt in trainer.optimizers.items()},

@@ -112,6 +112,7 @@ class Trainer:
         self.scalers = {g: torch.amp.GradScaler(self.device.type, enabled=self.precision == "fp16") for g in self.groups}
         sampling = self.recipe.nets[self.recipe.sampling_net]
         self.ema = EMA(sampling, t.ema_decay, t.ema_start) if t.ema_decay > 0 else None
+        self._ema_calibrated_at: int | None = None  # the step whose EMA weights the batch-norm statistics match
         self.sampler = IndexSampler(len(self.data), t.seed)
         self.batches, data_path = device_data.batches(self.data, self.sampler, t.batch_size, self.device, t.data_on_device,
                                                       self.dist.rank, self.dist.world_size, cfg.data.workers)
@@ -159,8 +160,36 @@ class Trainer:
 
     @property
     def sampling_generator(self) -> torch.nn.Module:
-        """The EMA of the sampling net when there is one: it gives the cleaner samples."""
-        return self.ema.shadow if self.ema else self.recipe.nets[self.recipe.sampling_net]
+        """The EMA of the sampling net when there is one: it gives the cleaner samples.
+
+        Its batch-norm statistics are re-estimated for the current EMA weights
+        (once per step) before it is returned, so samples, metrics and saved
+        checkpoints all use statistics that belong to the averaged weights.
+        """
+        if not self.ema:
+            return self.recipe.nets[self.recipe.sampling_net]
+        if self._ema_calibrated_at != self.step:
+            self._calibrate_ema()
+        return self.ema.shadow
+
+    @torch.no_grad()
+    def _calibrate_ema(self) -> None:
+        """Standing batch-norm statistics for the EMA from batches shaped like the fixed latents.
+
+        A private generator seeded by ``train.seed`` draws the latents, so the
+        training RNG stream (saved in checkpoints) is untouched and a resumed
+        run recomputes the same statistics.
+        """
+        rng = torch.Generator(device=self.device).manual_seed(self.cfg.train.seed)
+        z_like = self.fixed_z.to(self.device)
+        labels = None if self.fixed_labels is None else self.fixed_labels.to(self.device)
+
+        def forward(net: torch.nn.Module) -> None:
+            z = torch.randn(z_like.shape, generator=rng, device=self.device, dtype=z_like.dtype)
+            self.recipe.preview(net, z, labels)
+
+        self.ema.recalibrate(forward)
+        self._ema_calibrated_at = self.step
 
     # ------------------------------------------------------------------ loop
 
