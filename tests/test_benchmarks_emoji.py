@@ -39,8 +39,10 @@ def test_a_run_that_reaches_its_own_steps_is_scored_as_finished(tmp_path, monkey
 
 
 def test_a_run_stopped_at_the_budget_is_not_marked_finished(tmp_path, monkeypatch):
-    # A busy loop that the SIGINT at the (tiny) budget ends.
-    monkeypatch.setattr(emoji, "start", _fake_start("while True: pass", 7))
+    # A busy loop that the SIGINT at the (tiny) budget ends.  The handler is installed explicitly, as the
+    # trainer does: a shell's background job inherits SIGINT ignored, and Python then keeps it ignored.
+    busy = "import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\nwhile True: pass"
+    monkeypatch.setattr(emoji, "start", _fake_start(busy, 7))
     timing = emoji.train_all([("busy", "emoji-fastgan", [])], budget_s=0.5, out=tmp_path, seed=0, wall_cap_s=60)
     assert "finished" not in timing["busy"]
     assert timing["busy"]["cpu_s"] >= 0.5 and timing["busy"]["step"] == 7
