@@ -87,6 +87,19 @@ def train_command(preset: str, sets: list[str], name: str, out: Path, seed: int)
     return cmd
 
 
+def wait_or_kill(proc: subprocess.Popen, name: str, timeout_s: float = 600) -> int:
+    """Wait for a SIGINTed run to write its checkpoint and exit; kill it (and say so) if it does not.
+
+    Why: a process that ignores SIGINT would otherwise keep burning a core after the benchmark gave up.
+    """
+    try:
+        return proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise RuntimeError(f"{name} did not stop within {timeout_s:g} s of SIGINT; it was killed") from None
+
+
 def train_for_cpu(cmd: list[str], budget_s: float, log: Path, poll_s: float = 1.0) -> dict:
     """Run ``cmd`` at one thread and SIGINT it at ``budget_s`` CPU seconds -> {"cpu_s", "wall_s"}."""
     with open(log, "w") as out:
@@ -98,7 +111,7 @@ def train_for_cpu(cmd: list[str], budget_s: float, log: Path, poll_s: float = 1.
                 proc.send_signal(signal.SIGINT)  # the trainer checkpoints at this step and exits
                 break
             time.sleep(poll_s)
-        proc.wait(timeout=600)
+        wait_or_kill(proc, str(log))
     if proc.returncode not in (0, 130) or used < budget_s:
         raise RuntimeError(f"training stopped on its own (exit {proc.returncode}) before the budget; see {log}")
     return {"cpu_s": round(used, 1), "wall_s": round(time.time() - began, 1)}

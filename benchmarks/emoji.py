@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cpu_budget import (  # noqa: E402 -- benchmarks/cpu_budget.py: the CPU-budget protocol, written once
-    ONE_THREAD, checkpoint_step, cpu_seconds, evaluate, parse_run, train_command)
+    ONE_THREAD, checkpoint_step, cpu_seconds, evaluate, parse_run, train_command, wait_or_kill)
 
 from ganforge.files import write_text_atomic  # noqa: E402
 
@@ -77,7 +77,7 @@ def train_all(runs: list[tuple[str, str, list[str]]], budget_s: float, out: Path
                 proc.send_signal(signal.SIGINT)  # the trainer writes a checkpoint at this step and exits
                 stopped[name] = {"cpu_s": round(used[name], 1), "wall_s": round(time.time() - began, 1)}
     for name, proc in procs.items():
-        proc.wait(timeout=600)
+        wait_or_kill(proc, name)
         stopped[name]["step"] = checkpoint_step(out / name)
     return stopped
 

@@ -1,7 +1,10 @@
 """benchmarks/cpu_budget.py: the CPU-time budget protocol's bookkeeping (the pure parts and the stop)."""
 
 import importlib.util
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -46,7 +49,8 @@ def test_the_emoji_benchmark_uses_this_protocol():
     emoji = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(emoji)
     # defined in cpu_budget.py, not copied into emoji.py
-    for function in (emoji.parse_run, emoji.cpu_seconds, emoji.train_command, emoji.evaluate, emoji.checkpoint_step):
+    for function in (emoji.parse_run, emoji.cpu_seconds, emoji.train_command, emoji.evaluate, emoji.checkpoint_step,
+                     emoji.wait_or_kill):
         assert Path(function.__code__.co_filename).resolve() == ROOT / "benchmarks" / "cpu_budget.py"
 
 
@@ -102,3 +106,16 @@ def test_a_process_is_stopped_with_sigint_once_it_used_its_cpu_budget(tmp_path):
 def test_a_run_that_ends_before_its_budget_is_an_error(tmp_path):
     with pytest.raises(RuntimeError, match="before the budget"):
         cb.train_for_cpu([sys.executable, "-c", "pass"], 30.0, tmp_path / "log", poll_s=0.05)
+
+
+def test_a_run_that_ignores_sigint_is_killed_and_reported():
+    deaf = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True: pass"
+    proc = subprocess.Popen([sys.executable, "-c", deaf])
+    try:
+        time.sleep(0.5)  # let it install the handler
+        proc.send_signal(signal.SIGINT)
+        with pytest.raises(RuntimeError, match="did not stop within 1 s of SIGINT"):
+            cb.wait_or_kill(proc, "deaf", timeout_s=1)
+        assert proc.poll() is not None  # killed, not left burning a core
+    finally:
+        proc.kill()
