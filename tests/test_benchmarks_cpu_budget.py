@@ -1,25 +1,18 @@
 """benchmarks/cpu_budget.py: the CPU-time budget protocol's bookkeeping (the pure parts and the stop)."""
 
-import importlib.util
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import cpu_budget as cb  # benchmarks/ is on the test path (pyproject: pythonpath)
+import emoji
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("cpu_budget", ROOT / "benchmarks" / "cpu_budget.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-cb = _load()
 
 
 def record(run, seed, fid, recall, step=100, cpu_s=360.0, budget_s=360.0):
@@ -45,9 +38,6 @@ def test_run_spec_values_keep_their_commas(spec, sets):
 
 
 def test_the_emoji_benchmark_uses_this_protocol():
-    spec = importlib.util.spec_from_file_location("emoji_bench", ROOT / "benchmarks" / "emoji.py")
-    emoji = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(emoji)
     # defined in cpu_budget.py, not copied into emoji.py
     for function in (emoji.parse_run, emoji.cpu_seconds, emoji.train_command, emoji.evaluate, emoji.checkpoint_step,
                      emoji.wait_or_kill):

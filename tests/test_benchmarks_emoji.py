@@ -1,23 +1,10 @@
 """benchmarks/emoji.py: how a budgeted run ends (SIGINT at the budget, or its own train.steps first)."""
 
-import importlib.util
 import subprocess
 import sys
-from pathlib import Path
 
+import emoji  # benchmarks/emoji.py (pyproject puts benchmarks/ on the test path)
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("emoji_bench", ROOT / "benchmarks" / "emoji.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-emoji = _load()
 
 
 def _fake_start(code: str, step: int):
