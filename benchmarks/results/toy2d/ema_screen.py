@@ -14,7 +14,6 @@ EMA net's own batch statistics (the "standing statistics" of BigGAN / SWA's ``up
 
 from __future__ import annotations
 
-import copy
 import json
 import sys
 import tempfile
@@ -35,17 +34,12 @@ PRESET = "toy2d-grid25-nonsaturating"
 
 @torch.no_grad()
 def recalibrated(g: torch.nn.Module, z_dim: int, batches: int = 20, batch_size: int = 512) -> torch.nn.Module:
-    """A copy of G whose BN running statistics are the mean of its own batch statistics on fresh latents."""
-    g = copy.deepcopy(g)
-    for m in g.modules():
-        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-            m.reset_running_stats()
-            m.momentum = None  # None: a cumulative (exact) average over the batches
-    g.train()
+    """A copy of G whose BN running statistics are the mean of its own batch statistics on fresh latents
+    (``EMA.recalibrate``, the trainer's own standing statistics, with this screen's 20 batches of 512)."""
+    copy_of_g = EMA(g, decay=0.0)  # the shadow: a deep copy, left untouched by training
     gen = torch.Generator().manual_seed(123)
-    for _ in range(batches):
-        g(torch.randn(batch_size, z_dim, generator=gen))
-    return g.eval()
+    copy_of_g.recalibrate(lambda net: net(torch.randn(batch_size, z_dim, generator=gen)), batches=batches)
+    return copy_of_g.shadow
 
 
 def main() -> None:
