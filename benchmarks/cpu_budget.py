@@ -29,6 +29,7 @@ or just a preset name.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import re
@@ -129,6 +130,19 @@ def load_results(path: Path) -> list[dict]:
     return json.loads(path.read_text()) if path.exists() else []
 
 
+def append_record(path: Path, record: dict) -> None:
+    """Add ``record`` to the results file, keeping every record another process wrote meanwhile.
+
+    A run takes ~20 minutes, so two commands sharing one ``--out`` would each
+    write back the list they read before their run and drop the other's record:
+    read and write happen under one exclusive lock, just before writing.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        write_text_atomic(path, json.dumps(load_results(path) + [record], indent=1) + "\n")
+
+
 def done(results: list[dict], name: str, seed: int, budget_s: float) -> bool:
     """Whether (run, seed, budget) already has a record, so a repeated command skips it."""
     return any(r["run"] == name and r["seed"] == seed and r["budget_s"] == budget_s for r in results)
@@ -194,11 +208,10 @@ def main() -> int:
     out = Path(args.out)
     for seed in args.seeds:  # seed-major: a partial command still gives every run its first seed
         for spec in args.presets:
-            results = load_results(out)
-            if done(results, parse_run(spec)[0], seed, args.cpu_seconds):
+            if done(load_results(out), parse_run(spec)[0], seed, args.cpu_seconds):
                 continue
             record = run_one(spec, seed, args)
-            write_text_atomic(out, json.dumps(results + [record], indent=1) + "\n")
+            append_record(out, record)
             print(f"{record['run']} seed {seed}: step {record['step']}, {record['cpu_s']} CPU s, "
                   f"FID {record['metrics']['fid']:.3f}, recall {record['metrics']['recall']:.3f}", flush=True)
     print(f"# {args.cpu_seconds:g} CPU s of training per run at 1 thread on {cpu_name()}; ganforge eval --n {args.n}")

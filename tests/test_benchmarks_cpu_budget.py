@@ -77,6 +77,25 @@ def test_done_matches_run_seed_and_budget():
     assert not cb.done(results, "a", 1, 360.0) and not cb.done(results, "a", 0, 120.0)
 
 
+def test_appending_keeps_records_that_other_processes_wrote_meanwhile(tmp_path):
+    out = tmp_path / "results.json"
+    cb.append_record(out, record("a", 0, 5.0, 0.5))
+    cb.append_record(out, record("b", 0, 4.0, 0.6))  # re-reads the file at write time, not at the run's start
+    assert [r["run"] for r in cb.load_results(out)] == ["a", "b"]
+
+
+def test_concurrent_appends_lose_no_record(tmp_path):
+    # Each append runs in its own process (a run is one cpu_budget command); the lock makes read + write one step.
+    out = tmp_path / "results.json"
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import cpu_budget as cb; from pathlib import Path\n"
+            "for i in range(10): cb.append_record(Path(sys.argv[2]), {'run': sys.argv[3], 'seed': i})")
+    writers = [subprocess.Popen([sys.executable, "-c", code, str(ROOT / "benchmarks"), str(out), f"w{k}"])
+               for k in range(4)]
+    assert all(w.wait(timeout=120) == 0 for w in writers)
+    assert sorted((r["run"], r["seed"]) for r in cb.load_results(out)) == sorted(
+        (f"w{k}", i) for k in range(4) for i in range(10))
+
+
 def test_train_command_puts_the_run_settings_after_the_protocol_ones(tmp_path):
     cmd = cb.train_command("fashion-dcgan", ["train.steps=5"], "x-s2", tmp_path, 2)
     sets = [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "--set"]
