@@ -12,6 +12,11 @@
         --set ssl-gan:unsup_augment=true --set ssl-gan:consistency_weight=1.0 --set ssl-gan:distribution_alignment=true \
         --set ssl-gan:rotate=15 --set ssl-gan:scale=0.1 --set baseline:rotate=15 --set baseline:scale=0.1 \
         --out benchmarks/results/classify-issue15/r2-final  # issue 15 round 2: + alignment, rotation (96.8%)
+    python benchmarks/classify.py --datasets mnist --labels 100 --methods ssl-gan baseline --steps 5000 --seed-list 1 0 2 \
+        --set ssl-gan:unsup_augment=true --set ssl-gan:consistency_weight=1.0 --set ssl-gan:distribution_alignment=true \
+        --set ssl-gan:rotate=15 --set ssl-gan:scale=0.1 --set ssl-gan:confidence=0.9 \
+        --set baseline:rotate=15 --set baseline:scale=0.1 \
+        --out benchmarks/results/classify-issue15/r3-final  # issue 15 round 3: confidence 0.9, 5,000 steps (97.0%)
 
 For each (data set, label count, method) it runs seeds 0..N-1 with
 ``ganforge.classify.run_seeds``: the same balanced labelled subset per seed
@@ -47,6 +52,7 @@ from pathlib import Path
 import torch
 
 from ganforge.classify import RunResult, options_for, run_seeds, summarise
+from ganforge.classify.commands import parse_net
 from ganforge.config import DataConfig
 from ganforge.data import load_dataset
 from machine import cpu_name  # benchmarks/machine.py: the CPU every result names
@@ -117,6 +123,8 @@ def main() -> int:
     p.add_argument("--steps", type=int, default=None, help="classifier steps for every method (default: each method's)")
     p.add_argument("--cpu-budget", type=float, default=None, metavar="SECONDS",
                    help="CPU seconds per run instead of a step count (--steps is then the most steps; default: no cap)")
+    p.add_argument("--net", action="append", default=[], metavar="KEY=VALUE",
+                   help="a classifier setting for every method, e.g. arch=cnn (see ganforge classify --net)")
     p.add_argument("--set", action="append", default=[], metavar="METHOD:KEY=VALUE",
                    help="a method option, e.g. gan-augment:gan_steps=1000")
     p.add_argument("--threads", type=int, default=1)
@@ -125,6 +133,7 @@ def main() -> int:
     p.add_argument("--out", default="benchmarks/results/classify")
     p.add_argument("--table", action="store_true", help="only print the table of OUT/results.json")
     args = p.parse_args()
+    net = parse_net(args.net)  # bad setting: error before any data is loaded
 
     out = Path(args.out)
     results = load(out)
@@ -145,19 +154,20 @@ def main() -> int:
                 k = key(dataset, labels, method)
                 overrides = [s.split(":", 1)[1] for s in args.set if s.split(":", 1)[0] == method]
                 options = options_for(method, overrides, steps=args.steps, cpu_budget=args.cpu_budget)
-                kept = kept_runs(results.get(k), options, seeds)
+                same_net = (results.get(k) or {}).get("net", {}) == net  # an MLP entry never mixes with a CNN one
+                kept = kept_runs(results.get(k), options, seeds) if same_net else []
                 todo = [s for s in seeds if s not in {r.seed for r in kept}]
                 if not todo:
                     log(f"{k}: done already, skipped")
                     continue
                 started = time.time()
                 summary, runs = run_seeds(train, test, method, labels, todo, options, args.device,
-                                          work_dir=out / "work" / dataset / str(labels) / method, log=log)
+                                          work_dir=out / "work" / dataset / str(labels) / method, log=log, net=net)
                 if kept:  # seeds of an earlier run with the same options: one summary over all of them
                     summary = summarise(sorted(kept + runs, key=lambda r: seeds.index(r.seed)))
                 summary["options"] = runs[0].model.meta["options"]
                 summary["train_images"], summary["test_images"] = len(train), len(test)
-                summary["machine"], summary["threads"] = cpu_name(), args.threads
+                summary["machine"], summary["threads"], summary["net"] = cpu_name(), args.threads, net
                 summary["wall_s_total"] = time.time() - started
                 results[k] = summary
                 save(out, results)

@@ -20,6 +20,7 @@ from ganforge.classify.base import Method
 from ganforge.data.base import Dataset
 
 TINY_NET = {"hidden": [32, 16]}
+TINY_CNN = {"arch": "cnn", "channels": [4, 8]}  # every check again with the conv classifier
 FAST = {
     "baseline": {"steps": 4, "batch_size": 8},
     "ssl-gan": {"steps": 4, "batch_size": 8, "unlabelled_batch": 16, "z_dim": 8, "g_hidden": 16},
@@ -30,9 +31,9 @@ FAST = {
 # the test shows they come from the net, not from a label the method was not given).
 CASES = [(name, FAST[name]) for name in METHODS.names()] + [
     ("ssl-gan", {**FAST["ssl-gan"], "consistency_weight": 1.0, "confidence": 0.3, "unsup_augment": True}),
-    # + distribution alignment (it reads the class shares of the given labels, and only those) and rotation
+    # + distribution alignment (it reads the class shares of the given labels, and only those), rotation and cutout
     ("ssl-gan", {**FAST["ssl-gan"], "consistency_weight": 1.0, "confidence": 0.3, "unsup_augment": True,
-                 "distribution_alignment": True, "rotate": 15.0, "scale": 0.1})]
+                 "distribution_alignment": True, "rotate": 15.0, "scale": 0.1, "cutout": 0.5})]
 
 
 class RecordingLabels:
@@ -57,16 +58,17 @@ def _dataset(base: Dataset, y) -> Dataset:
     return d
 
 
-def _run(train, test, method, options, tmp_path, tag):
-    return run_method(train, test, method, 8, seed=1, options=options, net=TINY_NET, work_dir=tmp_path / tag)
+def _run(train, test, method, options, tmp_path, tag, net=TINY_NET):
+    return run_method(train, test, method, 8, seed=1, options=options, net=net, work_dir=tmp_path / tag)
 
 
 def _weights(result):
     return {k: v.clone() for k, v in result.model.net.state_dict().items()}
 
 
+@pytest.mark.parametrize("net", [TINY_NET, TINY_CNN], ids=["mlp", "cnn"])
 @pytest.mark.parametrize("method,options", CASES)
-def test_only_the_subset_labels_reach_training(tiny_data, tmp_path, method, options, monkeypatch):
+def test_only_the_subset_labels_reach_training(tiny_data, tmp_path, method, options, net, monkeypatch):
     train, test = tiny_data
     seen = {}
     real_fit = METHODS.get(method).fit
@@ -79,7 +81,7 @@ def test_only_the_subset_labels_reach_training(tiny_data, tmp_path, method, opti
     monkeypatch.setattr(METHODS.get(method), "fit", spying_fit)
 
     recorder = RecordingLabels(train.y)
-    first = _run(_dataset(train, recorder), test, method, options, tmp_path, "real")
+    first = _run(_dataset(train, recorder), test, method, options, tmp_path, "real", net)
     chosen = set(first.labelled_index)
     order = torch.randperm(len(train), generator=torch.Generator().manual_seed(1)).tolist()
 
@@ -102,7 +104,7 @@ def test_only_the_subset_labels_reach_training(tiny_data, tmp_path, method, opti
     other_y[unread] = train.y[unread][torch.randperm(len(unread), generator=gen)]
     other_y[unread[torch.randperm(len(unread), generator=gen)[: len(unread) // 2]]] = -1
     assert (other_y[unread] != train.y[unread]).float().mean() > 0.5
-    other = _run(_dataset(train, RecordingLabels(other_y)), test, method, options, tmp_path, "other")
+    other = _run(_dataset(train, RecordingLabels(other_y)), test, method, options, tmp_path, "other", net)
     assert other.labelled_index == first.labelled_index
     assert other.test_accuracy == first.test_accuracy
     w1, w2 = _weights(first), _weights(other)

@@ -17,10 +17,12 @@ from ganforge.classify.base import METHODS, Context, Method, accuracy, options_f
 from ganforge.classify.data import Augment, LabelledSplit, make_split, select_labelled
 from ganforge.classify.experiment import RunResult, run_method, run_seeds, summarise
 from ganforge.classify.model import ClassifierModel
-from ganforge.classify.net import ClassifierNet, NetSpec
+from ganforge.classify.net import NETS, ClassifierNet, NetSpec, build_classifier
 
 # Importing the modules registers the methods.
 from ganforge.classify import baseline, gan_augment, ssl_gan  # noqa: E402,F401
+from ganforge.classify import cnn  # noqa: E402,F401  (the 'cnn' classifier net)
 
-__all__ = ["METHODS", "Augment", "ClassifierModel", "ClassifierNet", "Context", "LabelledSplit", "Method", "NetSpec",
-           "RunResult", "accuracy", "make_split", "options_for", "run_method", "run_seeds", "select_labelled", "summarise"]
+__all__ = ["METHODS", "NETS", "Augment", "ClassifierModel", "ClassifierNet", "Context", "LabelledSplit", "Method",
+           "NetSpec", "RunResult", "accuracy", "build_classifier", "make_split", "options_for", "run_method", "run_seeds",
+           "select_labelled", "summarise"]

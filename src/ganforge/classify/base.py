@@ -14,7 +14,7 @@ beta1 0.5, as in Salimans et al.'s MNIST code), the schedule (constant, then
 linear decay to 0 from ``decay_from`` of the steps: their MNIST code decays
 over the last third of its 300 epochs),
 the labelled-batch augmentation (shifts, plus the rotation and zoom of the
-``rotate`` / ``scale`` options, off by default), and the weights they return: a running
+``rotate`` / ``scale`` / ``cutout`` options, off by default), and the weights they return: a running
 average of the classifier's weights (the authors evaluate their
 discriminator with such an average).  Nothing is selected on any score.
 """
@@ -30,7 +30,7 @@ from typing import Callable
 import torch
 
 from ganforge.classify.data import Augment, to_model
-from ganforge.classify.net import ClassifierNet, NetSpec
+from ganforge.classify.net import ClassifierNet, NetSpec, build_classifier
 from ganforge.config import from_dict
 from ganforge.presets import parse_override
 from ganforge.errors import GanforgeError
@@ -68,6 +68,7 @@ class Method(ABC):
         augment: bool = True  # shift (+ flip where valid) the labelled batches
         rotate: float = 0.0  # + random rotation of up to this many degrees (Augment.rotate); 0 = off
         scale: float = 0.0  # + random zoom by up to 1 +- scale (Augment.scale); 0 = off
+        cutout: float = 0.0  # + a background square of this fraction of the image side (Augment.cutout); 0 = off
         ema: float = 0.999  # the returned classifier holds this running average of the weights; 0 = last weights
         decay_from: float = 2 / 3  # fraction of the steps after which the lr falls linearly to 0
         cpu_budget_s: float = 0.0  # > 0: take as many steps (at most ``steps``) as fit in this many CPU seconds
@@ -77,7 +78,7 @@ class Method(ABC):
         self.total_steps = opts.steps  # the run's length; a CPU budget re-estimates it (training_steps)
         self.cpu0 = time.process_time()  # the budget counts from here: all of fit, data-dependent init included
         # the data set's shifts (+ flips) with this run's rotation and zoom: one augmentation for every batch
-        self.augment = replace(ctx.augment, rotate=opts.rotate, scale=opts.scale)
+        self.augment = replace(ctx.augment, rotate=opts.rotate, scale=opts.scale, cutout=opts.cutout)
 
     @abstractmethod
     def fit(self, labelled_x: torch.Tensor, labelled_y: torch.Tensor, unlabelled_x: torch.Tensor) -> ClassifierNet:
@@ -95,6 +96,8 @@ class Method(ABC):
             raise GanforgeError(f"decay_from must be in [0, 1) (0 = decay from the first step), got {opts.decay_from}.")
         if opts.rotate < 0 or not 0 <= opts.scale < 1:
             raise GanforgeError(f"rotate must be >= 0 degrees and scale in [0, 1) (0 = off), got {opts.rotate} and {opts.scale}.")
+        if not 0 <= opts.cutout <= 1:
+            raise GanforgeError(f"cutout must be in [0, 1] (a fraction of the image side; 0 = off), got {opts.cutout}.")
         if opts.cpu_budget_s < 0:
             raise GanforgeError(f"cpu_budget_s must be >= 0 (0 = no budget, run all the steps), got {opts.cpu_budget_s}.")
 
@@ -105,7 +108,7 @@ class Method(ABC):
             self.ctx.log(text)
 
     def build_net(self) -> ClassifierNet:
-        return ClassifierNet(self.ctx.spec).to(self.ctx.device)
+        return build_classifier(self.ctx.spec).to(self.ctx.device)  # the kind named by spec.arch (NETS)
 
     def optimizer(self, params) -> torch.optim.Optimizer:
         # fused: one kernel per step instead of a dozen passes over the weights (17% of an ssl-gan step

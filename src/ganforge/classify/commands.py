@@ -4,6 +4,7 @@ Examples::
 
     ganforge classify --dataset mnist --labels 100 --method ssl-gan --seeds 3
     ganforge classify --dataset fashion-mnist --labels 1000 --method baseline --steps 2000 --out runs/fm-base
+    ganforge classify --dataset fashion-mnist --labels 1000 --method ssl-gan --net arch=cnn   # the conv classifier
     ganforge classify --dataset mnist --labels 100 --method gan-augment --set gan_steps=1000 --set recipe=acgan
     ganforge predict runs/classify/mnist-100-ssl-gan/models/seed0 digits/      # path<TAB>class per image
 
@@ -43,7 +44,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
                    help="CPU seconds per seed instead of a step count (--steps is then the most steps)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a method option, e.g. unsup_weight=0.5")
     p.add_argument("--net", action="append", default=[], metavar="KEY=VALUE",
-                   help="a classifier setting: hidden=[1000,500,250,250,250], input_noise=0.3, hidden_noise=0.5")
+                   help="a classifier setting: arch=mlp (default) or cnn; mlp: hidden=[1000,500,250,250,250], "
+                        "input_noise=0.3, hidden_noise=0.5; cnn: channels=[16,32,64], input_noise=0.05, hidden_noise=0.15")
     p.add_argument("--out", default=None, help="output folder (default runs/classify/<dataset>-<labels>-<method>)")
     p.add_argument("--data-dir", default=None, help="folder with the data set's files (IDX for mnist / fashion-mnist)")
     p.add_argument("--data-path", default=None, metavar="DIR",
@@ -172,24 +174,34 @@ def hold_out(data, fraction: float, seed: int = 0) -> tuple:
 
 
 def parse_net(items: list[str]) -> dict:
-    """["hidden=[500,250]", ...] -> {"hidden": [500, 250]}, checked against the classifier's settings."""
-    from ganforge.classify.net import NetSpec
+    """["arch=cnn", "channels=[32,64]", ...] -> {"arch": "cnn", "channels": [32, 64]}, checked.
+
+    The settings allowed are those the chosen kind reads (``NETS[arch].SETTINGS``): ``hidden`` is
+    the MLP's, ``channels`` the CNN's, the noise levels both's; a setting of the other kind is an error.
+    """
+    from ganforge.classify.net import NETS, NetSpec
     from ganforge.presets import parse_override
 
     values = {}
     for text in items:
         path, value = parse_override(text)
         values[".".join(path)] = value
-    allowed = {"hidden", "input_noise", "hidden_noise"}
-    unknown = set(values) - allowed
+    arch = values.get("arch", NetSpec.arch)
+    if not isinstance(arch, str):
+        raise GanforgeError(f"--net arch must be a classifier kind name like cnn, got {arch!r}.")
+    settings = NetSpec(arch=arch).settings()  # an unknown arch: the registry's one-line error
+    unknown = set(values) - {"arch", *settings}
     if unknown:
-        raise GanforgeError(f"Unknown --net setting(s) {', '.join(sorted(unknown))}; valid: {', '.join(sorted(allowed))}.")
-    if "hidden" in values and not (isinstance(values["hidden"], list) and all(isinstance(h, int) for h in values["hidden"])):
-        raise GanforgeError(f"--net hidden must be a list of layer sizes like [500,250], got {values['hidden']!r}.")
+        raise GanforgeError(f"Unknown --net setting(s) {', '.join(sorted(unknown))} for arch={arch}; "
+                            f"valid: {', '.join(sorted(settings))} (and arch: {', '.join(NETS.names())}).")
+    for key in ("hidden", "channels"):
+        if key in values and not (isinstance(values[key], list) and values[key]
+                                  and all(isinstance(h, int) and not isinstance(h, bool) for h in values[key])):
+            raise GanforgeError(f"--net {key} must be a list of layer sizes like [64,128], got {values[key]!r}.")
     for key in ("input_noise", "hidden_noise"):
         if key in values and (isinstance(values[key], bool) or not isinstance(values[key], (int, float))):
             raise GanforgeError(f"--net {key} must be a number, got {values[key]!r}.")
-    NetSpec(**values).check()
+    NetSpec.with_defaults(values).check()
     return values
 
 

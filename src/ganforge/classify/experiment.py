@@ -56,12 +56,13 @@ class RunResult:
 
 
 def net_spec_for(train: Dataset, net: dict | None = None) -> NetSpec:
-    """The classifier for ``train``'s images and classes; ``net`` overrides other settings (hidden, noise)."""
+    """The classifier for ``train``'s images and classes; ``net``: the other settings (arch, hidden / channels,
+    noise), the chosen kind's defaults filling the rest."""
     c, h, w = train.sample_shape
     if h != w:
         raise GanforgeError(f"classify needs square images, got {h}x{w}; set a resolution for the data source.")
     fixed = {"in_channels": c, "resolution": h, "num_classes": num_classes_of(train)}
-    spec = NetSpec.from_dict({**(net or {}), **fixed})
+    spec = NetSpec.with_defaults({**(net or {}), **fixed})  # arch=cnn: the CNN's own noise defaults
     spec.check()
     return spec
 
@@ -72,7 +73,7 @@ def run_method(train: Dataset, test: Dataset, method: str, n_labels: int, seed: 
     """Train ``method`` with ``n_labels`` labels chosen by ``seed``; score it on ``test``.
 
     ``options``: the method's Options, or overrides for them (list of "k=v" or a dict);
-    ``net``: classifier settings other than the data-given shape (e.g. {"hidden": [500, 250]}).
+    ``net``: classifier settings other than the data-given shape (e.g. {"hidden": [500, 250]}, {"arch": "cnn"}).
     """
     opts = options if options is not None and not isinstance(options, (list, dict)) else options_for(method, options)
     cls = METHODS.get(method)

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn as nn
 
-from ganforge.classify.net import ClassifierNet, NetSpec
+from ganforge.classify.net import NetSpec, build_classifier
 from ganforge.errors import GanforgeError
 from ganforge.registry import error_line
 from ganforge.files import atomic_write, write_text_atomic
@@ -29,7 +30,7 @@ FORMAT = 1
 class ClassifierModel:
     """A trained classifier with its description (``meta``: class_names, dataset, method, ...)."""
 
-    def __init__(self, net: ClassifierNet, meta: dict) -> None:
+    def __init__(self, net: nn.Module, meta: dict) -> None:
         self.net, self.meta = net.eval(), dict(meta)
 
     @property
@@ -73,7 +74,7 @@ class ClassifierModel:
             raise GanforgeError(f"{path / META} does not describe a ganforge classifier.")
         if int(meta.get("format", 0)) > FORMAT:
             raise GanforgeError(f"{path} was saved by a newer ganforge (format {meta['format']}); upgrade ganforge.")
-        net = ClassifierNet(NetSpec.from_dict(meta["net"]))
+        net = build_classifier(NetSpec.from_dict(meta["net"]))  # no "arch" (saved before the cnn): the mlp
         try:
             state = load_file(str(path / WEIGHTS))
             net.load_state_dict(state, strict=True)

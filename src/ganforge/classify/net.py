@@ -33,8 +33,10 @@ output layer's scale trains), as in the authors' code.
 ``baseline`` and ``gan-augment`` train this same network, noise layers
 included (they are part of the network and regularise a supervised model on
 100 labels too), so the three methods differ only in what they train on.
-An MLP rather than a CNN: it is the paper's MNIST model and cheap on a CPU;
-on Fashion-MNIST a CNN would give higher numbers for every method.
+An MLP by default: it is the paper's MNIST model and cheap on a CPU. Classifier
+kinds are registered by name in :data:`NETS` (``NetSpec.arch``): ``mlp`` (this
+file) and ``cnn`` (``cnn.py``, a small conv net after the paper's CIFAR-10
+discriminator, for Fashion-MNIST and colour images).
 
 Generator (``ssl-gan`` only), z ~ U(0, 1)^100::
 
@@ -54,6 +56,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ganforge.errors import GanforgeError
+from ganforge.registry import Registry
+
+#: classifier kinds by name (``NetSpec.arch``); each class has ``SETTINGS``, the NetSpec fields it reads
+#: besides the data-given shape, and is built as ``cls(spec)``.
+NETS: Registry[type[nn.Module]] = Registry("classifier net")
+SHAPE_FIELDS = ("arch", "in_channels", "resolution", "num_classes")  # every kind reads these
 
 
 class GaussianNoise(nn.Module):
@@ -111,17 +119,28 @@ class WNLinear(nn.Module):
 
 @dataclass
 class NetSpec:
-    """Everything needed to rebuild the classifier (saved as JSON next to the weights)."""
+    """Everything needed to rebuild the classifier (saved as JSON next to the weights).
+
+    ``arch`` picks the kind in :data:`NETS`; a spec saved before ``arch`` existed is an ``mlp``.
+    Only the settings the kind reads are saved (``to_dict``), so an MLP's JSON has no ``channels``.
+    """
 
     in_channels: int = 1
     resolution: int = 28
     num_classes: int = 10
-    hidden: list = field(default_factory=lambda: [1000, 500, 250, 250, 250])
+    arch: str = "mlp"
+    hidden: list = field(default_factory=lambda: [1000, 500, 250, 250, 250])  # mlp: hidden layer widths
+    channels: list = field(default_factory=lambda: [16, 32, 64])  # cnn: conv widths, one per resolution (cnn.py)
     input_noise: float = 0.3  # std on the [0, 1] pixels (training only)
     hidden_noise: float = 0.5  # std after every hidden layer (training only)
 
+    def settings(self) -> tuple[str, ...]:
+        """The fields this kind reads besides the shape (raises the registry's error for an unknown arch)."""
+        return tuple(NETS.get(self.arch).SETTINGS)
+
     def to_dict(self) -> dict:
-        return asdict(self)
+        values = asdict(self)
+        return {k: values[k] for k in (*SHAPE_FIELDS, *self.settings())}
 
     @classmethod
     def from_dict(cls, values: dict) -> "NetSpec":
@@ -131,17 +150,42 @@ class NetSpec:
             raise GanforgeError(f"Unknown classifier setting(s) {', '.join(sorted(unknown))}; valid: {', '.join(sorted(known))}.")
         return cls(**values)
 
+    @classmethod
+    def with_defaults(cls, values: dict) -> "NetSpec":
+        """The spec for settings a user gave: the kind's own ``DEFAULTS`` fill what ``values`` leaves out.
+
+        (A CNN wants less noise than the MLP's 0.3 / 0.5; a saved spec has every setting and uses ``from_dict``.)
+        """
+        kind = NETS.get(values.get("arch", cls.arch))
+        return cls.from_dict({**getattr(kind, "DEFAULTS", {}), **values})
+
     def check(self) -> None:
+        self.settings()  # an unknown arch: "Unknown classifier net 'x'. Choose one of: cnn, mlp."
         if self.in_channels not in (1, 3) or self.resolution < 1 or self.num_classes < 2:
             raise GanforgeError(f"Classifier needs 1 or 3 channels, a positive size and >= 2 classes, got {self.to_dict()}.")
-        if not self.hidden or any(int(h) < 1 for h in self.hidden):
-            raise GanforgeError(f"Classifier hidden sizes must be positive, got {self.hidden!r}.")
+        for name in ("hidden", "channels"):
+            sizes = getattr(self, name)
+            if not isinstance(sizes, (list, tuple)) or not sizes or any(isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in sizes):
+                raise GanforgeError(f"Classifier {name} must be a non-empty list of positive sizes like [64,128], got {sizes!r}.")
         if self.input_noise < 0 or self.hidden_noise < 0:
             raise GanforgeError("Classifier noise levels must be >= 0.")
 
 
+def build_classifier(spec: NetSpec) -> nn.Module:
+    """The classifier of kind ``spec.arch`` (``NETS``), untrained: call ``init_from`` before training."""
+    spec.check()
+    return NETS.get(spec.arch)(spec)
+
+
+@NETS.register("mlp")
 class ClassifierNet(nn.Module):
-    """images (N, C, H, W) in [-1, 1] -> class logits (N, K); also the SSL-GAN discriminator."""
+    """images (N, C, H, W) in [-1, 1] -> class logits (N, K); also the SSL-GAN discriminator (the MLP).
+
+    The interface every classifier kind shares: ``features`` (N, F), ``logits_from_features``,
+    ``forward``, ``init_from`` (data-dependent init), deterministic in ``eval()`` mode.
+    """
+
+    SETTINGS = ("hidden", "input_noise", "hidden_noise")
 
     def __init__(self, spec: NetSpec) -> None:
         super().__init__()

@@ -33,8 +33,10 @@ so the comparison isolates the GAN terms (``--set augment=false`` for the
 paper's setting).  The learning rate decays over the last third of the steps,
 as in their code (``decay_from``).
 
-Four options beyond the paper, all off by default (and ``rotate`` / ``scale``,
-the random rotation and zoom every method may add to its batches, base.py):
+Four options beyond the paper, all off by default (and ``rotate`` / ``scale`` /
+``cutout``, the random rotation, zoom and background square every method may add
+to its batches, base.py; with ``unsup_augment`` the student's unlabelled batches
+get them too, while the teacher labels the clean images):
 
 - ``unsup_augment``: the unlabelled batches (D's and G's) get the same
   shifts (and flips) as the labelled ones.  With a small unlabelled pool
