@@ -67,7 +67,7 @@ def test_weight_norm_init_standardises_each_conv_channel():
     x = torch.rand(128, 1, 28, 28) * 2 - 1
     net = _net("cnn", input_noise=0.0, hidden_noise=0.0)
     net.init_from(x)
-    pre = net.convs[0](net._input(x))  # (128, 8, 28, 28)
+    pre = net.convs[0](net.pixels(x))  # (128, 8, 28, 28)
     assert torch.allclose(pre.mean((0, 2, 3)), torch.zeros(8), atol=1e-4)
     assert torch.allclose(pre.std((0, 2, 3)), torch.ones(8), atol=1e-3)
 

@@ -38,8 +38,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ganforge.classify.net import NETS, GaussianNoise, NetSpec, WNLinear
-from ganforge.errors import GanforgeError
+from ganforge.classify.net import NETS, Classifier, GaussianNoise, NetSpec, WNLinear
 
 LEAK = 0.2  # leaky ReLU slope of the authors' CIFAR discriminator
 
@@ -80,7 +79,7 @@ class WNConv2d(nn.Module):
 
 
 @NETS.register("cnn")
-class ConvClassifierNet(nn.Module):
+class ConvClassifierNet(Classifier):
     """images (N, C, H, W) in [-1, 1] -> class logits (N, K): weight-normalised convs, global average pool."""
 
     SETTINGS = ("channels", "input_noise", "hidden_noise")
@@ -103,15 +102,9 @@ class ConvClassifierNet(nn.Module):
         self.noises = nn.ModuleList(GaussianNoise(spec.hidden_noise if i else 0.0) for i in range(len(self.convs) + 1))
         self.head = WNLinear(widths[-1], spec.num_classes, train_scale=True)
 
-    def _input(self, x: torch.Tensor) -> torch.Tensor:
-        expected = (self.spec.in_channels, self.spec.resolution, self.spec.resolution)
-        if tuple(x.shape[1:]) != expected:
-            raise GanforgeError(f"Classifier expects images of shape {expected}, got {tuple(x.shape[1:])}.")
-        return x.add(1.0).mul(0.5)  # [-1, 1] -> [0, 1]: the pixel scale the noise levels are given on
-
     def _layers(self, x: torch.Tensor, init: bool) -> torch.Tensor:
         """The conv body, (N, C, H, W) -> pooled features (N, channels[-1]); ``init``: data-dependent init on the way."""
-        h = self.input_noise(self._input(x))
+        h = self.input_noise(self.pixels(x))
         for conv, noise in zip(self.convs, self.noises):
             h = noise(F.leaky_relu(conv.init_from(h) if init else conv(h), LEAK))
         h = F.leaky_relu(self.nin.init_from(h) if init else self.nin(h), LEAK)
@@ -120,12 +113,6 @@ class ConvClassifierNet(nn.Module):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """(N, C, H, W) -> (N, channels[-1]): the pooled last conv layer, used for feature matching."""
         return self._layers(x, init=False)
-
-    def logits_from_features(self, h: torch.Tensor) -> torch.Tensor:
-        return self.head(self.noises[-1](h))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.logits_from_features(self.features(x))
 
     @torch.no_grad()
     def init_from(self, x: torch.Tensor) -> None:

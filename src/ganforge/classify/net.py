@@ -171,19 +171,43 @@ class NetSpec:
             raise GanforgeError("Classifier noise levels must be >= 0.")
 
 
-def build_classifier(spec: NetSpec) -> nn.Module:
+def build_classifier(spec: NetSpec) -> "Classifier":
     """The classifier of kind ``spec.arch`` (``NETS``), untrained: call ``init_from`` before training."""
     spec.check()
     return NETS.get(spec.arch)(spec)
 
 
-@NETS.register("mlp")
-class ClassifierNet(nn.Module):
-    """images (N, C, H, W) in [-1, 1] -> class logits (N, K); also the SSL-GAN discriminator (the MLP).
+class Classifier(nn.Module):
+    """images (N, C, H, W) in [-1, 1] -> class logits (N, K): what every classifier kind in ``NETS`` shares.
 
-    The interface every classifier kind shares: ``features`` (N, F), ``logits_from_features``,
-    ``forward``, ``init_from`` (data-dependent init), deterministic in ``eval()`` mode.
+    A kind sets ``spec``, ``head`` (features -> logits) and ``noises`` (whose last entry acts
+    before the head) and defines ``features`` (N, F) and ``init_from`` (data-dependent init);
+    the input check, the head and ``forward`` are here.  Deterministic in ``eval()`` mode.
     """
+
+    spec: NetSpec
+
+    def pixels(self, x: torch.Tensor) -> torch.Tensor:
+        """x (N, C, H, W) in [-1, 1], checked against the spec's shape -> (N, C, H, W) in [0, 1],
+        the pixel scale the noise levels are given on (the paper's)."""
+        expected = (self.spec.in_channels, self.spec.resolution, self.spec.resolution)
+        if tuple(x.shape[1:]) != expected:
+            raise GanforgeError(f"Classifier expects images of shape {expected}, got {tuple(x.shape[1:])}.")
+        return x.add(1.0).mul(0.5)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def logits_from_features(self, h: torch.Tensor) -> torch.Tensor:
+        return self.head(self.noises[-1](h))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.logits_from_features(self.features(x))
+
+
+@NETS.register("mlp")
+class ClassifierNet(Classifier):
+    """images (N, C, H, W) in [-1, 1] -> class logits (N, K); also the SSL-GAN discriminator (the MLP)."""
 
     SETTINGS = ("hidden", "input_noise", "hidden_noise")
 
@@ -198,10 +222,7 @@ class ClassifierNet(nn.Module):
         self.head = WNLinear(dims[-1], spec.num_classes, train_scale=True)
 
     def _input(self, x: torch.Tensor) -> torch.Tensor:
-        if x.shape[1:] != (self.spec.in_channels, self.spec.resolution, self.spec.resolution):
-            raise GanforgeError(f"Classifier expects images of shape {(self.spec.in_channels, self.spec.resolution, self.spec.resolution)}, "
-                                f"got {tuple(x.shape[1:])}.")
-        return x.flatten(1).add(1.0).mul(0.5)  # [-1, 1] -> [0, 1]
+        return self.pixels(x).flatten(1)  # (N, C*H*W) in [0, 1]
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """(N, C, H, W) -> (N, hidden[-1]): the last hidden layer, used for feature matching."""
@@ -211,12 +232,6 @@ class ClassifierNet(nn.Module):
             if i < len(self.layers) - 1:
                 h = self.noises[i](h)
         return h
-
-    def logits_from_features(self, h: torch.Tensor) -> torch.Tensor:
-        return self.head(self.noises[-1](h))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.logits_from_features(self.features(x))
 
     @torch.no_grad()
     def init_from(self, x: torch.Tensor) -> None:
