@@ -17,6 +17,9 @@
         --set ssl-gan:rotate=15 --set ssl-gan:scale=0.1 --set ssl-gan:confidence=0.9 \
         --set baseline:rotate=15 --set baseline:scale=0.1 \
         --out benchmarks/results/classify-issue15/r3-final  # issue 15 round 3: confidence 0.9, 5,000 steps (97.0%)
+    python benchmarks/classify.py --datasets fashion-mnist --labels 1000 --methods ssl-gan --steps 2400 --seed-list 0 \
+        --net arch=cnn --set ssl-gan:generator=conv \
+        --out benchmarks/results/classify-fashion-issue15/r4-convg-plain  # round 4: conv D + conv G (conv_generator.py)
 
 For each (data set, label count, method) it runs seeds 0..N-1 with
 ``ganforge.classify.run_seeds``: the same balanced labelled subset per seed

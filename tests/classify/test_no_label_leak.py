@@ -33,7 +33,10 @@ CASES = [(name, FAST[name]) for name in METHODS.names()] + [
     ("ssl-gan", {**FAST["ssl-gan"], "consistency_weight": 1.0, "confidence": 0.3, "unsup_augment": True}),
     # + distribution alignment (it reads the class shares of the given labels, and only those), rotation and cutout
     ("ssl-gan", {**FAST["ssl-gan"], "consistency_weight": 1.0, "confidence": 0.3, "unsup_augment": True,
-                 "distribution_alignment": True, "rotate": 15.0, "scale": 0.1, "cutout": 0.5})]
+                 "distribution_alignment": True, "rotate": 15.0, "scale": 0.1, "cutout": 0.5}),
+    # + the conv generator (conv_generator.py) in place of the MLP one
+    ("ssl-gan", {**FAST["ssl-gan"], "generator": "conv", "g_channels": 8, "consistency_weight": 1.0, "confidence": 0.3,
+                 "distribution_alignment": True})]
 
 
 class RecordingLabels:

@@ -22,6 +22,7 @@ from ganforge.classify.net import NETS, ClassifierNet, NetSpec, build_classifier
 # Importing the modules registers the methods.
 from ganforge.classify import baseline, gan_augment, ssl_gan  # noqa: E402,F401
 from ganforge.classify import cnn  # noqa: E402,F401  (the 'cnn' classifier net)
+from ganforge.classify import conv_generator  # noqa: E402,F401  (the 'conv' ssl-gan generator)
 
 __all__ = ["METHODS", "NETS", "Augment", "ClassifierModel", "ClassifierNet", "Context", "LabelledSplit", "Method",
            "NetSpec", "RunResult", "accuracy", "build_classifier", "make_split", "options_for", "run_method", "run_seeds",

@@ -45,6 +45,9 @@ Generator (``ssl-gan`` only), z ~ U(0, 1)^100::
     Linear(500 -> C*H*W), weight-normalised with a trainable scale (init 1, no
     data-dependent init: the authors' ``l2normalize``), sigmoid, rescaled to
     [-1, 1] and reshaped to (N, C, H, W)
+
+Generator kinds are registered by name in :data:`GENERATORS` (ssl-gan's ``generator``
+option): ``mlp`` (this one, the default) and ``conv`` (``conv_generator.py``).
 """
 
 from __future__ import annotations
@@ -61,6 +64,9 @@ from ganforge.registry import Registry
 #: classifier kinds by name (``NetSpec.arch``); each class has ``SETTINGS``, the NetSpec fields it reads
 #: besides the data-given shape, and is built as ``cls(spec)``.
 NETS: Registry[type[nn.Module]] = Registry("classifier net")
+#: ssl-gan generator kinds by name (its ``generator`` option): ``mlp`` (``SSLGenerator``, here, the default)
+#: and ``conv`` (``conv_generator.py``); each is built as ``cls.from_options(shape, opts)``.
+GENERATORS: Registry[type[nn.Module]] = Registry("ssl-gan generator")
 SHAPE_FIELDS = ("arch", "in_channels", "resolution", "num_classes")  # every kind reads these
 
 
@@ -242,8 +248,14 @@ class ClassifierNet(Classifier):
         self.head.init_from(h)
 
 
+@GENERATORS.register("mlp")
 class SSLGenerator(nn.Module):
     """z (N, z_dim) ~ U(0, 1) -> images (N, C, H, W) in [-1, 1]; the paper's MNIST generator."""
+
+    @classmethod
+    def from_options(cls, shape: tuple[int, int, int], opts) -> "SSLGenerator":
+        """The generator for images of ``shape`` (C, H, W) from ssl-gan's options (``z_dim``, ``g_hidden``)."""
+        return cls(shape, opts.z_dim, opts.g_hidden)
 
     def __init__(self, shape: tuple[int, int, int], z_dim: int = 100, hidden: int = 500) -> None:
         super().__init__()

@@ -33,6 +33,10 @@ so the comparison isolates the GAN terms (``--set augment=false`` for the
 paper's setting).  The learning rate decays over the last third of the steps,
 as in their code (``decay_from``).
 
+The generator is the paper's MLP by default; ``generator=conv`` picks the small DCGAN-like
+generator of ``conv_generator.py`` (kinds by name in ``GENERATORS``), meant for the ``cnn``
+discriminator, which tells the MLP generator's samples apart too easily.
+
 Four options beyond the paper, all off by default (and ``rotate`` / ``scale`` /
 ``cutout``, the random rotation, zoom and background square every method may add
 to its batches, base.py; with ``unsup_augment`` the student's unlabelled batches
@@ -77,7 +81,7 @@ import torch.nn.functional as F
 
 from ganforge.classify.base import METHODS, BatchSampler, Method, WeightAverage
 from ganforge.classify.data import to_model
-from ganforge.classify.net import ClassifierNet, SSLGenerator
+from ganforge.classify.net import GENERATORS, ClassifierNet
 from ganforge.errors import GanforgeError
 
 INIT_BATCH = 500  # unlabelled images for the data-dependent weight-norm init (as in the authors' code)
@@ -170,7 +174,9 @@ class SemiSupervisedGAN(Method):
         unlabelled_batch: int = 100  # unlabelled (and generated) images per step
         unsup_weight: float = 1.0  # w: weight of the unsupervised term
         z_dim: int = 100
-        g_hidden: int = 500
+        g_hidden: int = 500  # the mlp generator's hidden width
+        generator: str = "mlp"  # G's kind in GENERATORS: mlp (the paper's, net.py) or conv (conv_generator.py)
+        g_channels: int = 64  # the conv generator's channels at a quarter of the image side (halved at half)
         entropy_weight: float = 0.0  # conditional entropy of the unlabelled predictions (bad GAN, Dai et al. 2017)
         unsup_augment: bool = False  # shift (+ flip) the unlabelled batches like the labelled ones
         consistency_weight: float = 0.0  # confident pseudo-labels from the averaged D (FixMatch + mean teacher); 0 = off
@@ -182,6 +188,9 @@ class SemiSupervisedGAN(Method):
         super().check_options(opts)
         if opts.unlabelled_batch < 2 or opts.unsup_weight < 0 or opts.z_dim < 1 or opts.g_hidden < 1:
             raise GanforgeError("ssl-gan needs unlabelled_batch >= 2, unsup_weight >= 0, z_dim >= 1 and g_hidden >= 1.")
+        GENERATORS.get(opts.generator)  # an unknown kind: "Unknown ssl-gan generator 'x'. ... Choose one of: conv, mlp."
+        if opts.g_channels < 2:
+            raise GanforgeError(f"g_channels must be >= 2 (the conv generator halves them once), got {opts.g_channels}.")
         if opts.entropy_weight < 0:
             raise GanforgeError(f"entropy_weight must be >= 0 (0 = off), got {opts.entropy_weight}.")
         if opts.consistency_weight < 0 or not 0 < opts.confidence <= 1:
@@ -195,7 +204,7 @@ class SemiSupervisedGAN(Method):
         torch.manual_seed(self.ctx.seed)
         gen = torch.Generator().manual_seed(self.ctx.seed)
         D = self.build_net()
-        G = SSLGenerator(tuple(labelled_x.shape[1:]), o.z_dim, o.g_hidden).to(dev)
+        G = GENERATORS.get(o.generator).from_options(tuple(labelled_x.shape[1:]), o).to(dev)
         D.init_from(self.init_batch(unlabelled_x, gen, INIT_BATCH))
         opt_d, opt_g = self.optimizer(D.parameters()), self.optimizer(G.parameters())
         avg = WeightAverage(D, o.ema)
