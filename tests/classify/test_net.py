@@ -1,8 +1,9 @@
 """The classifier network's regularisers: Gaussian noise only while training, weight norm init."""
 
+import pytest
 import torch
 
-from ganforge.classify.net import ClassifierNet, GaussianNoise, NetSpec
+from ganforge.classify.net import Classifier, ClassifierNet, GaussianNoise, NetSpec
 
 
 def _net(**spec) -> ClassifierNet:
@@ -72,3 +73,12 @@ def test_weight_norm_layer_is_g_times_v_over_its_norm_in_value_and_gradient():
     expected_grads = torch.autograd.grad(expected.pow(2).sum(), params)
     assert torch.allclose(got, expected, atol=1e-5)
     assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(got_grads, expected_grads))
+
+
+def test_a_classifier_kind_must_define_features_and_init_from():
+    class Partial(Classifier):  # a kind that forgot init_from
+        def features(self, x):
+            return x.flatten(1)
+
+    with pytest.raises(TypeError, match="init_from"):
+        Partial(NetSpec())

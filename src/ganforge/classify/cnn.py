@@ -89,9 +89,7 @@ class ConvClassifierNet(Classifier):
     DEFAULTS = {"input_noise": 0.05, "hidden_noise": 0.15}
 
     def __init__(self, spec: NetSpec) -> None:
-        super().__init__()
-        spec.check()
-        self.spec = spec
+        super().__init__(spec)
         widths = [spec.in_channels, *[int(c) for c in spec.channels]]
         # the first conv keeps the resolution; every later one halves it (28 -> 14 -> 7)
         self.convs = nn.ModuleList(WNConv2d(a, b, 3, stride=1 if i == 0 else 2)

@@ -52,6 +52,7 @@ option): ``mlp`` (this one, the default) and ``conv`` (``conv_generator.py``).
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -179,19 +180,22 @@ class NetSpec:
 
 def build_classifier(spec: NetSpec) -> "Classifier":
     """The classifier of kind ``spec.arch`` (``NETS``), untrained: call ``init_from`` before training."""
-    spec.check()
-    return NETS.get(spec.arch)(spec)
+    return NETS.get(spec.arch)(spec)  # an unknown arch: the registry's one-line error; the kind checks the rest
 
 
-class Classifier(nn.Module):
+class Classifier(nn.Module, metaclass=ABCMeta):
     """images (N, C, H, W) in [-1, 1] -> class logits (N, K): what every classifier kind in ``NETS`` shares.
 
-    A kind sets ``spec``, ``head`` (features -> logits) and ``noises`` (whose last entry acts
-    before the head) and defines ``features`` (N, F) and ``init_from`` (data-dependent init);
-    the input check, the head and ``forward`` are here.  Deterministic in ``eval()`` mode.
+    A kind calls ``super().__init__(spec)`` (which checks and keeps the spec), sets ``head``
+    (features -> logits) and ``noises`` (whose last entry acts before the head) and defines
+    ``features`` and ``init_from``; the input check, the head and ``forward`` are here.
+    Deterministic in ``eval()`` mode.
     """
 
-    spec: NetSpec
+    def __init__(self, spec: NetSpec) -> None:
+        super().__init__()
+        spec.check()
+        self.spec = spec
 
     def pixels(self, x: torch.Tensor) -> torch.Tensor:
         """x (N, C, H, W) in [-1, 1], checked against the spec's shape -> (N, C, H, W) in [0, 1],
@@ -201,8 +205,13 @@ class Classifier(nn.Module):
             raise GanforgeError(f"Classifier expects images of shape {expected}, got {tuple(x.shape[1:])}.")
         return x.add(1.0).mul(0.5)
 
+    @abstractmethod
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        """(N, C, H, W) in [-1, 1] -> (N, F): the last hidden representation (feature matching uses it)."""
+
+    @abstractmethod
+    def init_from(self, x: torch.Tensor) -> None:
+        """Data-dependent weight-norm init from a batch of images (B, C, H, W), before training."""
 
     def logits_from_features(self, h: torch.Tensor) -> torch.Tensor:
         return self.head(self.noises[-1](h))
@@ -218,9 +227,7 @@ class ClassifierNet(Classifier):
     SETTINGS = ("hidden", "input_noise", "hidden_noise")
 
     def __init__(self, spec: NetSpec) -> None:
-        super().__init__()
-        spec.check()
-        self.spec = spec
+        super().__init__(spec)
         dims = [spec.in_channels * spec.resolution**2, *[int(h) for h in spec.hidden]]
         self.input_noise = GaussianNoise(spec.input_noise)
         self.layers = nn.ModuleList(WNLinear(a, b, train_scale=False) for a, b in zip(dims[:-1], dims[1:]))
