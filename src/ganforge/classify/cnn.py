@@ -63,15 +63,19 @@ class WNConv2d(nn.Module):
     def _conv(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         return F.conv2d(x, weight, stride=self.stride, padding=self.padding)
 
+    def _v_norm(self) -> torch.Tensor:
+        """||v|| per output channel, (C_out,)."""
+        return self.v.flatten(1).norm(dim=1).clamp_min(1e-12)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # the scale multiplies the (out,) channels of the output, not the (out, in, k, k) weights, as in WNLinear
-        scale = self.g / self.v.flatten(1).norm(dim=1).clamp_min(1e-12)
+        scale = self.g / self._v_norm()
         return torch.addcmul(self.b.view(1, -1, 1, 1), self._conv(x, self.v), scale.view(1, -1, 1, 1))
 
     @torch.no_grad()
     def init_from(self, x: torch.Tensor) -> torch.Tensor:
         """Data-dependent init on inputs x (B, C_in, H, W); returns the new outputs (B, C_out, H', W')."""
-        t = self._conv(x, self.v / self.v.flatten(1).norm(dim=1).clamp_min(1e-12).view(-1, 1, 1, 1))
+        t = self._conv(x, self.v / self._v_norm().view(-1, 1, 1, 1))
         mean, std = t.mean((0, 2, 3)), t.std((0, 2, 3)).clamp_min(1e-6)
         self.g.copy_(1.0 / std)
         self.b.copy_(-mean / std)
