@@ -214,6 +214,20 @@ def test_generate_checks_before_loading(tmp_path, capsys):
     assert "--nrow must be between 1 and 64, got 0" in capsys.readouterr().err
 
 
+def test_generate_out_npy_without_format_writes_npy(trained_run, tmp_path):
+    # before: the default png format wrote a PNG into samples.npy, which np.load then refused
+    assert main(["generate", str(trained_run), "--n", "3", "--out", str(tmp_path / "s.npy")]) == 0
+    assert np.load(tmp_path / "s.npy").shape == (3, 1, 28, 28)
+
+
+def test_generate_refuses_a_format_its_out_name_denies_before_any_work(trained_run, tmp_path, capsys):
+    out = tmp_path / "grid.png"
+    assert main(["generate", str(trained_run), "--n", "3", "--format", "npy", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "ends in .png" in err and "end it in .npy" in err
+    assert not out.exists()
+
+
 def test_generate_writes_are_atomic_and_npy_keeps_its_name(trained_run, tmp_path):
     out = tmp_path / "s.npy"
     assert main(["generate", str(trained_run), "--n", "3", "--format", "npy", "--out", str(out)]) == 0

@@ -21,7 +21,7 @@ from pathlib import Path
 
 
 from ganforge import limits
-from ganforge.art.sample_formats import SAMPLE_FORMATS
+from ganforge.art.sample_formats import SAMPLE_FORMATS, choose_format
 from ganforge.errors import GanforgeError
 from ganforge.registry import first_line
 from ganforge.files import os_error_message
@@ -91,7 +91,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         limits.check_count(args.per_class, "--per-class")
     else:
         limits.check_nrow(args.nrow, args.n)
-    fmt = SAMPLE_FORMATS.get(args.format)
+    fmt = choose_format(args.format, args.out)
     out = Path(args.out or fmt.default_out)
     out = output_folder(out) if fmt.folder else output_file(out)  # before any work
     model = load(args.run, checkpoint=args.checkpoint, device=args.device or "cpu")
@@ -180,7 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n", type=int, default=64)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out")
-    p.add_argument("--format", choices=SAMPLE_FORMATS.names(), default="png", help="png grid, png-dir (one file per image) or npy")
+    p.add_argument("--format", choices=SAMPLE_FORMATS.names(), default=None,
+                   help="png grid, png-dir (one file per image) or npy; default: what --out ends in (.npy, .png), else png")
     p.add_argument("--nrow", type=int, default=None, help="images per grid row")
     p.add_argument("--truncation", type=float, default=None, help="truncation psi in (0, 1]: sharper, less varied samples")
     p.add_argument("--from-png", metavar="FILE", help="regenerate a PNG ganforge saved, exactly, from its metadata")

@@ -3,7 +3,10 @@
 Each format is one writer ``write(args, model, make, out, nrow)`` (``make()``
 draws the samples (N, *shape) in [-1, 1]; writers that resample skip it) plus
 what the command must check before any work: whether the output is a folder,
-whether it needs images, and whether it is one grid.
+whether it needs images, and whether it is one grid. Without ``--format`` the
+suffix of ``--out`` picks the format (``samples.npy`` -> npy); a suffix that
+names another format than the one asked for is refused before any work, so a
+file never holds something other than its name says.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Callable
 
 import numpy as np
 
+from ganforge.errors import GanforgeError
 from ganforge.files import atomic_write
 from ganforge.registry import Registry
 
@@ -25,6 +29,7 @@ class SampleFormat:
     folder: bool = False  # the output is a folder of files
     images_only: bool = True  # points models cannot be written this way
     grid: bool = False  # one picture: the grid size is bounded
+    suffix: str = ""  # the file ending that names this format ("" for folders)
 
 
 SAMPLE_FORMATS: Registry[SampleFormat] = Registry("sample format")
@@ -67,6 +72,26 @@ def _write_png_dir(args, model, make, out: Path, nrow) -> None:
         save_image(make_grid(image[None], nrow=1, padding=0), out / f"{i:05d}.png", provenance.to_text(meta))
 
 
-SAMPLE_FORMATS.register("png")(SampleFormat(_write_png, "samples.png", grid=True))
+SAMPLE_FORMATS.register("png")(SampleFormat(_write_png, "samples.png", grid=True, suffix=".png"))
 SAMPLE_FORMATS.register("png-dir")(SampleFormat(_write_png_dir, "samples", folder=True))
-SAMPLE_FORMATS.register("npy")(SampleFormat(_write_npy, "samples.npy", images_only=False))
+SAMPLE_FORMATS.register("npy")(SampleFormat(_write_npy, "samples.npy", images_only=False, suffix=".npy"))
+
+DEFAULT_FORMAT = "png"
+
+
+def choose_format(name: str | None, out: str | None) -> SampleFormat:
+    """The format ``--format NAME`` asks for, else the one ``--out``'s suffix names, else png.
+
+    Refuses (one line, before any work) an ``--out`` whose suffix names another format,
+    e.g. ``--format npy --out grid.png``: the file would hold something its name denies.
+    """
+    suffix = Path(out).suffix.lower() if out else ""
+    named = next((n for n in SAMPLE_FORMATS if suffix and SAMPLE_FORMATS.get(n).suffix == suffix), None)
+    if name is None:
+        return SAMPLE_FORMATS.get(named or DEFAULT_FORMAT)
+    fmt = SAMPLE_FORMATS.get(name)
+    if named is not None and named != name:
+        fix = f"end it in {fmt.suffix}" if fmt.suffix else "give a folder name without a suffix"
+        raise GanforgeError(f"--out {out} ends in {suffix}, the {named} format, but --format is {name}; "
+                            f"{fix}, or drop --format to write {named}.")
+    return fmt
