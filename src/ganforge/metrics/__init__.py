@@ -19,6 +19,7 @@ name               module                  returns                              
 ``dc``             prdc.py                 density, coverage (k = 5)                    images, points
 ``is``             inception_score.py      is_mean, is_std                              images
 ``classes``        classes.py              class_coverage, class_kl                     images, points
+``confident``      confidence.py           confident, confident_classes, _real (p>=0.9) -
 ``modes``          modes.py                modes_hit, modes_total, high_quality_rate    points
 ``stacked_mnist``  modes.py                stacked_modes_hit, _total, stacked_kl        -
 ``class_acc``      conditional.py          class_acc (conditional models)               -
@@ -56,6 +57,7 @@ from ganforge.metrics.kid import kid
 from ganforge.metrics.prdc import density_coverage, precision_recall, prdc
 from ganforge.metrics.inception_score import inception_score
 from ganforge.metrics.classes import class_coverage, class_histogram, class_kl, class_metrics
+from ganforge.metrics.confidence import confident_classes, confident_fraction
 from ganforge.metrics.modes import stacked_mnist_modes, toy2d_modes
 from ganforge.metrics import conditional  # noqa: F401 -- class_acc, intra_fid, cas
 from ganforge.metrics import translation  # noqa: F401 -- pixel, target_kid, cycle, content (pairs)
@@ -84,6 +86,8 @@ __all__ = [
     "class_histogram",
     "class_kl",
     "class_metrics",
+    "confident_classes",
+    "confident_fraction",
     "density_coverage",
     "fid",
     "frechet_distance",
