@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from ganforge.cli import main
+from ganforge.files import TEMP_PREFIX
 from ganforge.metrics.evaluate import evaluate_run
 
 
@@ -53,3 +54,17 @@ def test_eval_with_a_trained_extractor_folder_uses_it(tiny_run, tmp_path, capsys
     default = evaluate_run(run, metrics=["fid", "kid"], n=64, write=False)["metrics"]
     assert report["metrics"]["fid"] == pytest.approx(mine["fid"], rel=1e-6)
     assert report["metrics"]["fid"] != pytest.approx(default["fid"], rel=1e-3)  # not the committed mnist one
+
+
+def test_a_second_eval_keeps_the_first_in_the_history(tiny_run, tmp_path):
+    run = shutil.copytree(tiny_run, tmp_path / "run")
+    assert main(["eval", str(run), "--metrics", "fid", "--n", "32"]) == 0
+    first = json.loads((run / "eval.json").read_text())
+    assert main(["eval", str(run), "--metrics", "kid", "--n", "32"]) == 0
+    second = json.loads((run / "eval.json").read_text())
+    assert set(second["metrics"]) == {"kid_mean", "kid_std"}
+    (run / "eval.json").write_text("{half a file")  # damage the second: kept as text, not dropped
+    assert main(["eval", str(run), "--metrics", "fid", "--n", "32"]) == 0
+    history = [json.loads(line) for line in (run / "eval_history.jsonl").read_text().splitlines()]
+    assert "fid" in first["metrics"] and history == [first, {"unreadable": "{half a file"}]
+    assert not [p for p in run.iterdir() if p.name.startswith(TEMP_PREFIX)]  # no temporary left behind

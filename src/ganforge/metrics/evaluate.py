@@ -44,6 +44,7 @@ from ganforge.metrics.registry import METRICS, MetricContext, check_metrics, kin
 from ganforge.metrics.table import format_table  # noqa: F401 -- re-exported: evaluate.format_table
 
 EVAL_FILE = "eval.json"
+EVAL_HISTORY_FILE = "eval_history.jsonl"  # every earlier eval.json of the run, oldest first
 
 
 class MetricResults(dict):
@@ -266,10 +267,33 @@ def evaluate_run(run_dir: str | Path, metrics: list[str] | None = None, n: int =
             report[key] = info[key]
     if write:
         out_dir = run_dir if run_dir.is_dir() else model.source
+        _keep_earlier_eval(out_dir)
         text = json.dumps(report, indent=2) + "\n"
         write_text_atomic(out_dir / EVAL_FILE, text)
         report["path"] = str(out_dir / EVAL_FILE)
     return report
+
+
+def _keep_earlier_eval(out_dir: Path) -> None:
+    """Append the eval.json about to be replaced to eval_history.jsonl, so no earlier measurement is lost.
+
+    (``ganforge eval --metrics confident`` after a full evaluation would otherwise drop its FID.) The
+    history is rewritten atomically, so a crash leaves either the old or the new file, never half a line;
+    an unreadable old eval.json is kept as its text under "unreadable".
+    """
+    current = out_dir / EVAL_FILE
+    if not current.is_file():
+        return
+    text = current.read_text(encoding="utf-8", errors="replace")
+    try:
+        record = json.loads(text)
+    except ValueError:
+        record = {"unreadable": text}
+    history = out_dir / EVAL_HISTORY_FILE
+    earlier = history.read_text(encoding="utf-8", errors="replace") if history.is_file() else ""
+    if earlier and not earlier.endswith("\n"):
+        earlier += "\n"
+    write_text_atomic(history, earlier + json.dumps(record) + "\n")
 
 
 class TrainingEvaluator:
