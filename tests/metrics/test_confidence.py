@@ -39,8 +39,9 @@ def test_classes_counts_where_the_confident_samples_go():
     ([[0.5, 0.5]], 1.5, "threshold must be above 1/K"),
 ])
 def test_bad_input_is_one_clear_error(probs, threshold, message):
-    with pytest.raises(GanforgeError, match=message):
-        confident_fraction(probs, threshold)
+    for metric in (confident_fraction, confident_classes):
+        with pytest.raises(GanforgeError, match=message):
+            metric(probs, threshold)
 
 
 def test_the_registered_metric_scores_fake_and_real():

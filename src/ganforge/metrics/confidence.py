@@ -23,13 +23,16 @@ from ganforge.metrics.registry import IMAGES, MetricSpec, register_metric
 THRESHOLD = 0.9
 
 
-def _checked_probs(probs, name: str) -> np.ndarray:
-    p = to_numpy(probs, name, ndim=2)
+def _confident_rows(probs, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """(probs as (N, K) float64, (N,) bool: top probability >= threshold), after checking both."""
+    p = to_numpy(probs, "probs", ndim=2)
     if p.shape[0] == 0 or p.shape[1] < 2:
-        raise GanforgeError(f"{name} must be (N, K) class probabilities with N >= 1 and K >= 2, got {p.shape}.")
+        raise GanforgeError(f"probs must be (N, K) class probabilities with N >= 1 and K >= 2, got {p.shape}.")
     if p.min() < 0 or not np.allclose(p.sum(axis=1), 1.0, atol=1e-3):
-        raise GanforgeError(f"{name} must be class probabilities (rows >= 0 summing to 1); apply softmax first.")
-    return p
+        raise GanforgeError("probs must be class probabilities (rows >= 0 summing to 1); apply softmax first.")
+    if not 1.0 / p.shape[1] < float(threshold) <= 1.0:
+        raise GanforgeError(f"threshold must be above 1/K = {1.0 / p.shape[1]:.3g} and at most 1, got {threshold}.")
+    return p, p.max(axis=1) >= threshold
 
 
 def confident_fraction(probs, threshold: float = THRESHOLD) -> float:
@@ -42,10 +45,8 @@ def confident_fraction(probs, threshold: float = THRESHOLD) -> float:
     Returns:
         A fraction in [0, 1]; higher is better.
     """
-    p = _checked_probs(probs, "probs")
-    if not 1.0 / p.shape[1] < float(threshold) <= 1.0:
-        raise GanforgeError(f"threshold must be above 1/K = {1.0 / p.shape[1]:.3g} and at most 1, got {threshold}.")
-    return float(np.mean(p.max(axis=1) >= threshold))
+    _, confident = _confident_rows(probs, threshold)
+    return float(np.mean(confident))
 
 
 def confident_classes(probs, threshold: float = THRESHOLD, min_fraction: float = 0.1) -> int:
@@ -53,17 +54,16 @@ def confident_classes(probs, threshold: float = THRESHOLD, min_fraction: float =
 
     Args:
         probs: (N, K) class probabilities.
-        threshold: confidence a sample needs to count.
+        threshold: confidence a sample needs to count, in (1/K, 1].
         min_fraction: see :func:`ganforge.metrics.classes.class_coverage`.
 
     Returns:
         A count in [0, K]; 0 when no sample is confident.
     """
-    p = _checked_probs(probs, "probs")
-    confident = p[p.max(axis=1) >= threshold]
-    if len(confident) == 0:
+    p, confident = _confident_rows(probs, threshold)
+    if not confident.any():
         return 0
-    return int(round(class_coverage(confident, p.shape[1], min_fraction) * p.shape[1]))
+    return int(round(class_coverage(p[confident], p.shape[1], min_fraction) * p.shape[1]))
 
 
 def _confidence_metric(ctx) -> dict[str, float]:
